@@ -1,0 +1,11 @@
+//! Security building blocks for AWS serverless APIs.
+//!
+//! `secure-serverless` rebuilds, as a library, the pieces a small API behind
+//! CloudFront, AWS WAF, API Gateway and Lambda needs to be secure by
+//! construction. Every concern is a cargo feature, off by default, so each
+//! Lambda binary links only what it uses:
+//!
+//! The crate forbids `unsafe` code and documents every public item.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
