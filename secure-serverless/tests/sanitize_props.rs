@@ -1,0 +1,227 @@
+//! Property tests for the sanitiser: the fast path changes nothing, cleaning is
+//! idempotent, re-parsed output holds only what the policy allows, and no
+//! input panics.
+#![cfg(feature = "sanitize")]
+
+use proptest::prelude::*;
+use secure_serverless::sanitize::{Sanitizer, SanitizerBuilder};
+
+const TOKENS: &[&str] = &[
+    "<",
+    ">",
+    "</",
+    "/>",
+    "&",
+    "&amp;",
+    "&#",
+    "&#x",
+    "&lt",
+    "&nbsp;",
+    ";",
+    "\"",
+    "'",
+    "=",
+    "`",
+    "<a href=",
+    "<a>",
+    "</a>",
+    "<b>",
+    "</b>",
+    "<i>",
+    "<p>",
+    "</p>",
+    "<li>",
+    "<ul>",
+    "<table>",
+    "<td>",
+    "<tr>",
+    "<script>",
+    "</script>",
+    "<svg>",
+    "<math>",
+    "<style>",
+    "</style>",
+    "<img src=",
+    "<img>",
+    "javascript:",
+    "JaVaScRiPt:",
+    "data:image/png;base64,AA",
+    "data:text/html,",
+    "onerror=",
+    "onclick=alert(1)",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "]]>",
+    "<noscript>",
+    "<template>",
+    "<iframe>",
+    "<select>",
+    "<option>",
+    "<textarea>",
+    "<title>",
+    "<xmp>",
+    "<plaintext>",
+    "<h1>",
+    "style=",
+    "color:red",
+    "background:url(x)",
+    "\0",
+    "\r",
+    "\n",
+    "\t",
+    " ",
+    "\u{a0}",
+    "\u{feff}",
+    "\u{2028}",
+    "\u{fffd}",
+    "é",
+    "http://e.com/",
+    "mailto:a@b",
+    "title=",
+    "rel=",
+    "<abbr ",
+    "<blockquote>",
+    "<code>",
+    "<div>",
+    "<span>",
+    "<br>",
+    "<hr/>",
+    "<object>",
+    "<embed>",
+    "<form>",
+    "<input ",
+    "<base href=",
+    "<meta ",
+    "<?xml",
+    "<!DOCTYPE html>",
+    "<html>",
+    "<body>",
+    "<head>",
+];
+
+fn html_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        3 => prop::sample::select(TOKENS).prop_map(str::to_owned),
+        2 => "[a-z0-9 ]{1,6}",
+        1 => any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..48).prop_map(|v| v.concat())
+}
+
+fn policies() -> Vec<(&'static str, Sanitizer)> {
+    vec![
+        ("seed", Sanitizer::seed_default()),
+        ("rich", Sanitizer::rich()),
+    ]
+}
+
+/// Every element, attribute and URL in `html`, parsed as a browser would.
+fn check_allowed(policy: &Sanitizer, html: &str) -> Result<(), String> {
+    let fragment = scraper::Html::parse_fragment(html);
+    // The first two elements are the parser's context (`body`) and root (`html`).
+    for el in fragment
+        .tree
+        .nodes()
+        .filter_map(|n| n.value().as_element())
+        .skip(2)
+    {
+        let tag = el.name();
+        if tag == "tbody" && policy.allows_tag("table") {
+            continue; // the tbody a table implies
+        }
+        if !policy.allows_tag(tag) {
+            return Err(format!("tag <{tag}> in {html:?}"));
+        }
+        for (attr, value) in el.attrs() {
+            if !policy.allows_attribute(tag, attr) {
+                return Err(format!("attribute {attr} on <{tag}> in {html:?}"));
+            }
+            if matches!(attr, "href" | "src") {
+                match url::Url::parse(value) {
+                    Ok(u) if !policy.allows_url_scheme(u.scheme()) => {
+                        return Err(format!("scheme {} in {html:?}", u.scheme()));
+                    }
+                    Ok(u) if u.scheme() == "data" && !(tag == "img" && attr == "src") => {
+                        return Err(format!("data: URL on {tag}[{attr}] in {html:?}"));
+                    }
+                    _ => {}
+                }
+            }
+            if attr == "style" {
+                for decl in value.split(';').filter(|d| !d.trim().is_empty()) {
+                    let prop = decl
+                        .split(':')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase();
+                    if !policy.allows_css_property(&prop) {
+                        return Err(format!("CSS property {prop:?} in {html:?}"));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fast_path_is_byte_identical_to_full_path(s in html_like()) {
+        for (name, p) in policies() {
+            let fast = p.clean(&s).map(|c| c.into_owned());
+            let full = p.clean_without_fast_path(&s);
+            prop_assert_eq!(fast, full, "policy {}", name);
+        }
+    }
+
+    #[test]
+    fn fast_path_on_arbitrary_unicode(s in any::<String>()) {
+        let p = Sanitizer::seed_default();
+        prop_assert_eq!(p.clean(&s).map(|c| c.into_owned()), p.clean_without_fast_path(&s));
+    }
+
+    #[test]
+    fn cleaning_is_idempotent(s in html_like()) {
+        for (name, p) in policies() {
+            if let Ok(once) = p.clean(&s) {
+                let twice = p.clean(&once).expect("clean output is within limits");
+                prop_assert_eq!(&twice, &once, "policy {}", name);
+            }
+        }
+    }
+
+    #[test]
+    fn output_holds_only_allowed_markup(s in html_like()) {
+        for (name, p) in policies() {
+            if let Ok(out) = p.clean(&s) {
+                if let Err(e) = check_allowed(&p, &out) {
+                    return Err(TestCaseError::fail(format!("policy {name}: {e}")));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_text_renders_as_the_input(s in html_like()) {
+        let out = Sanitizer::plain_text().clean(&s).unwrap();
+        let fragment = scraper::Html::parse_fragment(&out);
+        // Only the parser's context and root: no element came out of the escaped text.
+        prop_assert_eq!(fragment.tree.nodes().filter(|n| n.value().is_element()).count(), 2);
+        let text: String = fragment.root_element().text().collect();
+        // The parser normalises CR and drops NUL, exactly as for any text.
+        let expected = s.replace("\r\n", "\n").replace('\r', "\n").replace('\0', "\u{fffd}");
+        prop_assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn no_input_panics(s in html_like(), depth in 1usize..64, cap in 1usize..4096) {
+        let custom = SanitizerBuilder::rich().max_depth(depth).max_input_bytes(cap).build().unwrap();
+        for p in [Sanitizer::seed_default(), Sanitizer::rich(), Sanitizer::plain_text(), custom] {
+            let _ = p.clean(&s);
+        }
+    }
+}
