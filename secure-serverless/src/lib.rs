@@ -13,3 +13,7 @@
 #[cfg(feature = "sanitize")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sanitize")))]
 pub mod sanitize;
+
+#[cfg(feature = "log-entry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "log-entry")))]
+pub mod log_entry;

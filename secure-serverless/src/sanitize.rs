@@ -636,7 +636,7 @@ impl SanitizerBuilder {
         }
         let spec = self.spec;
         validate(&spec)?;
-        let compiled = Compiled::new(spec, |spec| compile(spec));
+        let compiled = Compiled::new(spec, compile);
         Ok(Sanitizer {
             mode: Mode::Markup(Box::new(compiled)),
             max_input_bytes: self.max_input_bytes,
