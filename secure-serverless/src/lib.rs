@@ -17,3 +17,10 @@ pub mod sanitize;
 #[cfg(feature = "log-entry")]
 #[cfg_attr(docsrs, doc(cfg(feature = "log-entry")))]
 pub mod log_entry;
+
+#[cfg(feature = "policy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
+pub mod arn;
+#[cfg(feature = "policy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
+pub mod policy;

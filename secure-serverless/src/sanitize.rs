@@ -453,7 +453,7 @@ impl Sanitizer {
 ///     .build()?;
 /// assert_eq!(
 ///     policy.clean(r#"<p style="color: red; position: fixed">x</p>"#).unwrap(),
-///     r#"<p style="color: red">x</p>"#
+///     r#"<p style="color:red">x</p>"#
 /// );
 ///
 /// // Unsafe or contradictory settings are errors, not panics:
