@@ -24,3 +24,10 @@ pub mod arn;
 #[cfg(feature = "policy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
 pub mod policy;
+
+#[cfg(feature = "secret")]
+#[cfg_attr(docsrs, doc(cfg(feature = "secret")))]
+pub mod secret;
+#[cfg(feature = "secrets-manager")]
+#[cfg_attr(docsrs, doc(cfg(feature = "secrets-manager")))]
+pub mod secret_source;

@@ -64,9 +64,9 @@ proptest! {
                 // The JSON API Gateway receives decides the same way.
                 let json = serde_json::to_value(policy.rest_response()).unwrap();
                 let reparsed = Policy::from_response_json(&json).unwrap();
-                for v in 0..VERBS.len() {
-                    for p in 0..PATHS.len() {
-                        let route = base.with_route(VERBS[v], PATHS[p]);
+                for (v, verb) in VERBS.iter().enumerate() {
+                    for (p, path) in PATHS.iter().enumerate() {
+                        let route = base.with_route(verb, path);
                         let expected = if denied.contains(&(v, p)) {
                             Decision::ExplicitDeny
                         } else if allowed.contains(&(v, p)) {

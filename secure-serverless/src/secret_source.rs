@@ -1,0 +1,422 @@
+//! Where accepted secrets come from, and how long they are trusted.
+//!
+//! * [`ExtensionSource`] reads a secret from AWS Secrets Manager through the
+//!   AWS Parameters and Secrets Lambda Extension's localhost endpoint (no AWS
+//!   SDK, no TLS: the extension listens on `localhost:2773` and authenticates
+//!   requests with the function's session token). It fetches `AWSCURRENT` and,
+//!   during a rotation, `AWSPREVIOUS`.
+//! * [`StaticSource`] holds secrets from the environment or a file, for local
+//!   runs and tests. (Deployed functions keep only the secret's *id* in their
+//!   environment, never its value.)
+//! * [`CachedSecrets`] wraps a source with a TTL, so a warm function asks the
+//!   extension at most once per TTL. When a refresh fails it keeps serving the
+//!   last good value for a bounded grace period, then fails closed.
+//!
+//! Errors never contain a secret value.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::secret::{AcceptedSecrets, SecretError};
+
+/// The versions a source currently holds.
+#[derive(Debug, Clone)]
+pub struct SecretVersions {
+    /// `AWSCURRENT`.
+    pub current: SecretString,
+    /// `AWSPREVIOUS`, while a rotation keeps it valid.
+    pub previous: Option<SecretString>,
+}
+
+/// A secret could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretSourceError {
+    /// A required environment variable is unset or not Unicode.
+    #[error("environment variable {0} is not set")]
+    MissingEnv(String),
+    /// A secret file cannot be read.
+    #[error("cannot read secret file {path}: {source}")]
+    File {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The extension (or its transport) failed.
+    #[error("secrets extension request for {secret_id} ({stage}) failed: {reason}")]
+    Extension {
+        /// The secret id asked for (not its value).
+        secret_id: String,
+        /// The version stage asked for.
+        stage: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A loaded secret is unusable.
+    #[error(transparent)]
+    Invalid(#[from] SecretError),
+}
+
+/// Something that can load the accepted versions of a secret.
+pub trait SecretSource: Send + Sync {
+    /// Loads the current (and, if any, previous) version.
+    fn fetch(&self) -> impl Future<Output = Result<SecretVersions, SecretSourceError>> + Send;
+}
+
+/// Secrets given at start-up: from env vars, a file, or code.
+#[derive(Debug, Clone)]
+pub struct StaticSource {
+    versions: SecretVersions,
+}
+
+impl StaticSource {
+    /// Fixed versions.
+    pub fn new(current: SecretString, previous: Option<SecretString>) -> Self {
+        StaticSource {
+            versions: SecretVersions { current, previous },
+        }
+    }
+
+    /// Reads `current_var` (required) and `previous_var` (optional).
+    ///
+    /// # Errors
+    /// [`SecretSourceError::MissingEnv`] when `current_var` is unset.
+    pub fn from_env(current_var: &str, previous_var: &str) -> Result<Self, SecretSourceError> {
+        let current = std::env::var(current_var)
+            .map_err(|_| SecretSourceError::MissingEnv(current_var.to_owned()))?;
+        let previous = std::env::var(previous_var).ok().filter(|p| !p.is_empty());
+        Ok(Self::new(current.into(), previous.map(Into::into)))
+    }
+
+    /// Reads a file whose first line is the current secret and whose optional
+    /// second line is the previous one.
+    ///
+    /// # Errors
+    /// [`SecretSourceError::File`] when the file cannot be read.
+    pub fn from_file(path: &Path) -> Result<Self, SecretSourceError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SecretSourceError::File {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let (current, previous) = parse_secret_file(&text);
+        Ok(Self::new(current.into(), previous.map(Into::into)))
+    }
+}
+
+fn parse_secret_file(text: &str) -> (String, Option<String>) {
+    let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
+    let current = lines.next().unwrap_or_default().to_owned();
+    let previous = lines.next().filter(|l| !l.is_empty()).map(str::to_owned);
+    (current, previous)
+}
+
+impl SecretSource for StaticSource {
+    async fn fetch(&self) -> Result<SecretVersions, SecretSourceError> {
+        Ok(self.versions.clone())
+    }
+}
+
+/// A file re-read on every fetch (put a [`CachedSecrets`] in front): lets a
+/// local stack rotate its secret by rewriting the file.
+#[derive(Debug, Clone)]
+pub struct FileSource {
+    path: std::path::PathBuf,
+}
+
+impl FileSource {
+    /// Reads `path` (format of [`StaticSource::from_file`]) on each fetch.
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        FileSource { path: path.into() }
+    }
+}
+
+impl SecretSource for FileSource {
+    async fn fetch(&self) -> Result<SecretVersions, SecretSourceError> {
+        let text = tokio::fs::read_to_string(&self.path)
+            .await
+            .map_err(|source| SecretSourceError::File {
+                path: self.path.display().to_string(),
+                source,
+            })?;
+        let (current, previous) = parse_secret_file(&text);
+        Ok(SecretVersions {
+            current: current.into(),
+            previous: previous.map(Into::into),
+        })
+    }
+}
+
+/// AWS Secrets Manager through the Parameters and Secrets Lambda Extension.
+#[derive(Debug, Clone)]
+pub struct ExtensionSource {
+    secret_id: String,
+    endpoint: String,
+    token: Option<SecretString>,
+    timeout: Duration,
+}
+
+/// The extension's default port.
+pub const EXTENSION_DEFAULT_PORT: u16 = 2773;
+
+impl ExtensionSource {
+    /// Reads `secret_id` (a name or ARN) through the extension on its port
+    /// (`PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`, default 2773), authenticating
+    /// with `AWS_SESSION_TOKEN`.
+    pub fn new(secret_id: impl Into<String>) -> Self {
+        let port = std::env::var("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT")
+            .ok()
+            .and_then(|p| p.parse::<u16>().ok())
+            .unwrap_or(EXTENSION_DEFAULT_PORT);
+        Self::with_endpoint(secret_id, format!("127.0.0.1:{port}"))
+    }
+
+    /// Like [`new`](Self::new) with an explicit `host:port` (tests use a local
+    /// server that answers like the extension).
+    pub fn with_endpoint(secret_id: impl Into<String>, endpoint: impl Into<String>) -> Self {
+        ExtensionSource {
+            secret_id: secret_id.into(),
+            endpoint: endpoint.into(),
+            token: None,
+            timeout: Duration::from_secs(2),
+        }
+    }
+
+    /// Uses `token` instead of reading `AWS_SESSION_TOKEN` at each request.
+    #[must_use]
+    pub fn with_session_token(mut self, token: SecretString) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    async fn get(&self, stage: &'static str) -> Result<Option<SecretString>, SecretSourceError> {
+        let err = |reason: String| SecretSourceError::Extension {
+            secret_id: self.secret_id.clone(),
+            stage,
+            reason,
+        };
+        let token = match &self.token {
+            Some(t) => t.expose_secret().to_owned(),
+            None => std::env::var("AWS_SESSION_TOKEN")
+                .map_err(|_| err("AWS_SESSION_TOKEN is not set".into()))?,
+        };
+        let path = format!(
+            "/secretsmanager/get?secretId={}&versionStage={stage}",
+            percent_encode(&self.secret_id)
+        );
+        let (status, body) =
+            tokio::time::timeout(self.timeout, http_get(&self.endpoint, &path, &token))
+                .await
+                .map_err(|_| err("timed out".into()))?
+                .map_err(err)?;
+        if status == 200 {
+            let v: serde_json::Value = serde_json::from_slice(&body)
+                .map_err(|e| err(format!("response is not JSON: {e}")))?;
+            let s = v
+                .get("SecretString")
+                .and_then(|s| s.as_str())
+                .ok_or_else(|| err("response has no SecretString".into()))?;
+            return Ok(Some(SecretString::from(s.to_owned())));
+        }
+        // The extension answers 4xx when the version stage does not exist,
+        // which is normal for AWSPREVIOUS outside a rotation.
+        if stage == "AWSPREVIOUS" && (400..500).contains(&status) {
+            return Ok(None);
+        }
+        Err(err(format!("HTTP status {status}")))
+    }
+}
+
+impl SecretSource for ExtensionSource {
+    async fn fetch(&self) -> Result<SecretVersions, SecretSourceError> {
+        let (current, previous) = tokio::join!(self.get("AWSCURRENT"), self.get("AWSPREVIOUS"));
+        let current = current?.ok_or_else(|| SecretSourceError::Extension {
+            secret_id: self.secret_id.clone(),
+            stage: "AWSCURRENT",
+            reason: "no current version".into(),
+        })?;
+        Ok(SecretVersions {
+            current,
+            previous: previous?,
+        })
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// One HTTP/1.1 GET on loopback with hyper (already linked by `lambda_runtime`).
+async fn http_get(endpoint: &str, path: &str, token: &str) -> Result<(u16, Vec<u8>), String> {
+    use http_body_util::{BodyExt, Empty};
+    let stream = tokio::net::TcpStream::connect(endpoint)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| format!("handshake: {e}"))?;
+    let conn = tokio::spawn(conn);
+    let req = hyper::Request::get(path)
+        .header(hyper::header::HOST, endpoint)
+        .header("X-Aws-Parameters-Secrets-Token", token)
+        .body(Empty::<bytes::Bytes>::new())
+        .map_err(|e| format!("request: {e}"))?;
+    let resp = sender
+        .send_request(req)
+        .await
+        .map_err(|e| format!("send: {e}"))?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("body: {e}"))?
+        .to_bytes()
+        .to_vec();
+    conn.abort();
+    Ok((status, body))
+}
+
+struct Cached {
+    fetched: Instant,
+    secrets: Arc<AcceptedSecrets>,
+}
+
+/// A [`SecretSource`] behind a TTL cache.
+pub struct CachedSecrets<S> {
+    source: S,
+    ttl: Duration,
+    max_stale: Duration,
+    state: tokio::sync::Mutex<Option<Cached>>,
+}
+
+impl<S> std::fmt::Debug for CachedSecrets<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedSecrets")
+            .field("ttl", &self.ttl)
+            .field("max_stale", &self.max_stale)
+            .finish()
+    }
+}
+
+impl<S: SecretSource> CachedSecrets<S> {
+    /// Caches `source` for `ttl`; after a failed refresh the last good value
+    /// is served for at most `ttl` more (then the error surfaces).
+    pub fn new(source: S, ttl: Duration) -> Self {
+        CachedSecrets {
+            source,
+            ttl,
+            max_stale: ttl,
+            state: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Sets how long a stale value may be served while refreshes fail.
+    #[must_use]
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.max_stale = max_stale;
+        self
+    }
+
+    /// The accepted secrets, fetched when the cache is empty or expired.
+    ///
+    /// # Errors
+    /// The source's error when no usable cached value remains.
+    pub async fn get(&self) -> Result<Arc<AcceptedSecrets>, SecretSourceError> {
+        let mut state = self.state.lock().await;
+        if let Some(c) = state.as_ref()
+            && c.fetched.elapsed() < self.ttl
+        {
+            return Ok(Arc::clone(&c.secrets));
+        }
+        let fetched = self.source.fetch().await.and_then(|v| {
+            AcceptedSecrets::new(&v.current, v.previous.as_ref()).map_err(SecretSourceError::from)
+        });
+        match fetched {
+            Ok(secrets) => {
+                let secrets = Arc::new(secrets);
+                *state = Some(Cached {
+                    fetched: Instant::now(),
+                    secrets: Arc::clone(&secrets),
+                });
+                Ok(secrets)
+            }
+            Err(e) => match state.as_ref() {
+                Some(c) if c.fetched.elapsed() < self.ttl + self.max_stale => {
+                    #[cfg(feature = "tracing")]
+                    tracing::warn!(error = %e, "secret refresh failed; serving the cached value");
+                    let _ = &e;
+                    Ok(Arc::clone(&c.secrets))
+                }
+                _ => Err(e),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretVersion;
+
+    #[test]
+    fn secret_file_format() {
+        assert_eq!(
+            parse_secret_file("a\r\nb\n"),
+            ("a".into(), Some("b".into()))
+        );
+        assert_eq!(parse_secret_file("a\n\n"), ("a".into(), None));
+        assert_eq!(parse_secret_file(""), (String::new(), None));
+    }
+
+    #[test]
+    fn percent_encoding_of_arns() {
+        assert_eq!(
+            percent_encode("arn:aws:secretsmanager:r:1:secret:a/b+c"),
+            "arn%3Aaws%3Asecretsmanager%3Ar%3A1%3Asecret%3Aa%2Fb%2Bc"
+        );
+    }
+
+    #[tokio::test]
+    async fn cache_refreshes_after_ttl_and_rejects_empty() {
+        let dir = std::env::temp_dir().join(format!("ss-secret-{}", std::process::id()));
+        std::fs::write(&dir, "one\n").unwrap();
+        let cache = CachedSecrets::new(FileSource::new(&dir), Duration::from_millis(50))
+            .max_stale(Duration::ZERO);
+        assert_eq!(
+            cache.get().await.unwrap().verify(b"one"),
+            Some(SecretVersion::Current)
+        );
+        std::fs::write(&dir, "two\none\n").unwrap();
+        // still cached
+        assert_eq!(cache.get().await.unwrap().verify(b"two"), None);
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        let s = cache.get().await.unwrap();
+        assert_eq!(s.verify(b"two"), Some(SecretVersion::Current));
+        assert_eq!(s.verify(b"one"), Some(SecretVersion::Previous));
+        std::fs::write(&dir, "\n").unwrap();
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert!(matches!(
+            cache.get().await,
+            Err(SecretSourceError::Invalid(_))
+        ));
+        std::fs::remove_file(&dir).unwrap();
+        assert!(matches!(
+            cache.get().await,
+            Err(SecretSourceError::File { .. })
+        ));
+    }
+}
