@@ -1,6 +1,8 @@
 # The four Rust Lambdas, from the zips `cargo lambda build --release --arm64
 # --output-format zip` writes (make terra-deploy builds them first). source_code_hash
-# makes every apply upload exactly the zip on disk: never a stale package.
+# makes every apply upload exactly the zip on disk: never a stale package. (try(): so
+# that `terraform destroy` works without building; an apply without the zip still
+# fails, on the missing filename.)
 
 resource "aws_lambda_function" "authorizer" {
   #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway only; Lambda never queues these events, so a DLQ would stay empty. Failures reach the caller as 401/500 and are in the log group.
@@ -13,7 +15,7 @@ resource "aws_lambda_function" "authorizer" {
   architectures                  = ["arm64"]
   handler                        = "bootstrap"
   filename                       = "${local.artifacts_dir}/authorizer/bootstrap.zip"
-  source_code_hash               = filebase64sha256("${local.artifacts_dir}/authorizer/bootstrap.zip")
+  source_code_hash               = try(filebase64sha256("${local.artifacts_dir}/authorizer/bootstrap.zip"), null)
   memory_size                    = 256
   timeout                        = 5
   reserved_concurrent_executions = var.authorizer_reserved_concurrency
@@ -54,7 +56,7 @@ resource "aws_lambda_function" "writer" {
   architectures                  = ["arm64"]
   handler                        = "bootstrap"
   filename                       = "${local.artifacts_dir}/writer/bootstrap.zip"
-  source_code_hash               = filebase64sha256("${local.artifacts_dir}/writer/bootstrap.zip")
+  source_code_hash               = try(filebase64sha256("${local.artifacts_dir}/writer/bootstrap.zip"), null)
   memory_size                    = 256
   timeout                        = 10
   reserved_concurrent_executions = var.writer_reserved_concurrency
@@ -90,7 +92,7 @@ resource "aws_lambda_function" "reader" {
   architectures                  = ["arm64"]
   handler                        = "bootstrap"
   filename                       = "${local.artifacts_dir}/reader/bootstrap.zip"
-  source_code_hash               = filebase64sha256("${local.artifacts_dir}/reader/bootstrap.zip")
+  source_code_hash               = try(filebase64sha256("${local.artifacts_dir}/reader/bootstrap.zip"), null)
   memory_size                    = 256
   timeout                        = 10
   reserved_concurrent_executions = var.reader_reserved_concurrency
@@ -129,7 +131,7 @@ resource "aws_lambda_function" "rotator" {
   architectures                  = ["arm64"]
   handler                        = "bootstrap"
   filename                       = "${local.artifacts_dir}/rotator/bootstrap.zip"
-  source_code_hash               = filebase64sha256("${local.artifacts_dir}/rotator/bootstrap.zip")
+  source_code_hash               = try(filebase64sha256("${local.artifacts_dir}/rotator/bootstrap.zip"), null)
   memory_size                    = 256
   timeout                        = 120
   reserved_concurrent_executions = var.rotator_reserved_concurrency

@@ -31,3 +31,7 @@ pub mod secret;
 #[cfg(feature = "secrets-manager")]
 #[cfg_attr(docsrs, doc(cfg(feature = "secrets-manager")))]
 pub mod secret_source;
+
+#[cfg(feature = "jwt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+pub mod jwt;

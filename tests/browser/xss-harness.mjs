@@ -6,7 +6,8 @@
 // Usage:
 //   node tests/browser/xss-harness.mjs <input.json> [--report out.json]
 //   node tests/browser/xss-harness.mjs --self-test
-// Options: --wait-ms N (default 100), --batch-size N (default 16),
+// Options: --wait-ms N (default 100: wait after the events), --settle-ms N (default 2000:
+//   longest wait for the documents to finish loading before the events), --batch-size N (default 16),
 //   --concurrency N (default 2), --allow-link-navigation, --limit N, --verbose,
 //   --max-failures-shown N (default 50).
 // Environment: CHROMIUM=/path/to/chromium (default /usr/bin/chromium).
@@ -50,7 +51,7 @@ const MAX_EVENTS_KEPT = 40;
 function parseArgs(argv) {
   const o = {
     input: null, report: null, selfTest: false, waitMs: 100, batchSize: 16,
-    concurrency: 2, allowLinkNavigation: false, limit: 0, verbose: false,
+    concurrency: 2, allowLinkNavigation: false, limit: 0, verbose: false, settleMs: 2000,
     maxFailuresShown: 50,
   };
   const num = (v, name) => {
@@ -68,6 +69,7 @@ function parseArgs(argv) {
       case '--report': o.report = next(); break;
       case '--self-test': o.selfTest = true; break;
       case '--wait-ms': o.waitMs = num(next(), a); break;
+      case '--settle-ms': o.settleMs = num(next(), a); break;
       case '--batch-size': o.batchSize = Math.max(1, num(next(), a) | 0); break;
       case '--concurrency': o.concurrency = Math.max(1, num(next(), a) | 0); break;
       case '--allow-link-navigation': o.allowLinkNavigation = true; break;
@@ -86,7 +88,7 @@ function parseArgs(argv) {
 }
 
 const USAGE = `usage: node tests/browser/xss-harness.mjs <input.json> [--report out.json] [--wait-ms 100]
-         [--batch-size 16] [--concurrency 2] [--allow-link-navigation] [--limit N] [--verbose]
+         [--settle-ms 2000] [--batch-size 16] [--concurrency 2] [--allow-link-navigation] [--limit N] [--verbose]
        node tests/browser/xss-harness.mjs --self-test [--report out.json]`;
 
 // ---------------------------------------------------------------- in-page code
@@ -155,7 +157,24 @@ function pageMain(TOKEN) {
     'DOMContentLoaded', 'readystatechange', 'visibilitychange', 'freeze', 'resume',
     'prerenderingchange',
   ];
-  const TYPESET = new Set(TYPES.map((t) => t.toLowerCase()));
+  // Without script, a listener can only come from an on* content attribute, so
+  // elements without one get the common interaction/resource events only (cheaper),
+  // elements with one get every type plus the attribute's own type.
+  const CORE = [
+    'mouseover', 'mouseenter', 'mousemove', 'mousedown', 'mouseup', 'mouseout', 'mouseleave',
+    'dblclick', 'contextmenu', 'auxclick', 'pointerover', 'pointerenter', 'pointerdown',
+    'pointerup', 'pointerout', 'pointerleave', 'focus', 'focusin', 'blur', 'focusout',
+    'DOMActivate', 'keydown', 'keypress', 'keyup', 'input', 'change', 'submit', 'load', 'error',
+    'animationstart', 'animationend', 'transitionend', 'toggle', 'scroll', 'wheel', 'touchstart',
+  ];
+  // on* attribute names whose event type is not simply the rest of the name
+  const ATTR_TYPES = {
+    onbegin: ['beginEvent'], onend: ['endEvent'], onrepeat: ['repeatEvent'],
+    onwebkitanimationstart: ['webkitAnimationStart'], onwebkitanimationiteration: ['webkitAnimationIteration'],
+    onwebkitanimationend: ['webkitAnimationEnd'], onwebkittransitionend: ['webkitTransitionEnd'],
+    ondomcontentloaded: ['DOMContentLoaded'], onfocusin: ['DOMFocusIn'], onfocusout: ['DOMFocusOut'],
+  };
+  const TYPESET = new Set(TYPES);
   const MOUSE = /^(mouse|dblclick|contextmenu|auxclick|click)/;
   const POINTER = /^(pointer|gotpointercapture|lostpointercapture)/;
   const FOCUS = /^(focus|blur|DOMFocus)/;
@@ -212,12 +231,16 @@ function pageMain(TOKEN) {
     fire(d, w, 'click');
     const els = collect(d, []);
     for (const el of els) {
-      for (const t of TYPES) fire(el, w, t);
       const attrs = el.attributes ? Array.from(el.attributes) : [];
+      const extra = [];
       for (const a of attrs) {
         const n = a.name.toLowerCase();
-        if (n.startsWith('on') && n.length > 2 && !TYPESET.has(n.slice(2))) fire(el, w, n.slice(2));
+        if (!n.startsWith('on') || n.length <= 2) continue;
+        for (const t of [n.slice(2), ...(ATTR_TYPES[n] || [])]) if (!TYPESET.has(t)) extra.push(t);
       }
+      const hasHandlerAttr = attrs.some((a) => /^on./i.test(a.name));
+      for (const t of hasHandlerAttr ? TYPES : CORE) fire(el, w, t);
+      for (const t of extra) { fire(el, w, t); fire(w, w, t); fire(d, w, t); }
       try { if (typeof el.focus === 'function') el.focus(); } catch (e) { /* ignore */ }
       try { if (typeof el.blur === 'function') el.blur(); } catch (e) { /* ignore */ }
       try { if (el.localName === 'details') el.open = true; } catch (e) { /* ignore */ }
@@ -248,29 +271,65 @@ function pageMain(TOKEN) {
     return hrefs;
   }
 
+  const HOOKS = ['alert', 'confirm', 'prompt', 'print', 'open'];
+  const SKELETON = '<!doctype html><html><head><meta charset="utf-8"></head><body></body></html>';
+  const slots = new Map(); // slot name -> { f: iframe, hooks: {alert, ...} }
+
+  // Undo what a previous render may have left in a reused frame's window
+  // (frames in which anything executed are never reused; this is belt and braces).
+  function resetWindow(w, hooks) {
+    try {
+      const last = w.setTimeout(() => {}, 0);
+      for (let i = 1; i <= last; i++) { w.clearTimeout(i); w.clearInterval(i); }
+    } catch (e) { /* ignore */ }
+    try {
+      const last = w.requestAnimationFrame(() => {});
+      for (let i = 1; i <= last; i++) w.cancelAnimationFrame(i);
+    } catch (e) { /* ignore */ }
+    for (const k of HOOKS) { try { w[k] = hooks[k]; } catch (e) { /* ignore */ } }
+  }
+
   window.__H = {
     token: TOKEN,
-    setup(keys) {
-      for (const key of keys) {
+    // Create fresh frames (each gets the init-script hooks on creation).
+    ensure(names) {
+      let ok = 0;
+      for (const name of names) {
         const f = document.createElement('iframe');
-        f.name = key;
+        f.name = name;
         f.setAttribute('style', 'position:absolute;left:0;top:0;width:1000px;height:700px;border:0;background:#fff');
         stage.appendChild(f);
-        frames.set(key, f);
+        const w = f.contentWindow;
+        const hooks = {};
+        for (const k of HOOKS) hooks[k] = w[k];
+        if (f.contentDocument) ok++;
+        slots.set(name, { f, hooks });
       }
-      return keys.filter((k) => frames.get(k).contentDocument).length;
+      return ok;
     },
+    drop(names) {
+      for (const name of names) {
+        const s = slots.get(name);
+        if (s) { try { s.f.remove(); } catch (e) { /* ignore */ } }
+        slots.delete(name);
+      }
+    },
+    // items: [{slot, mode, html}]; mode 'inner' = div.innerHTML in a blank document,
+    // 'write' = the output as a whole document via document.open/write/close.
     render(items) {
       const errors = {};
-      for (const { key, mode, html } of items) {
+      for (const { slot, mode, html } of items) {
         try {
-          const f = frames.get(key);
-          const d = f.contentDocument;
+          const s = slots.get(slot);
+          const w = s.f.contentWindow;
+          const d = s.f.contentDocument;
+          if (!d) throw new Error('frame not accessible');
+          resetWindow(w, s.hooks);
           if (mode === 'inner') {
-            // Give the blank document the harness page's URL (document.open adopts the
-            // caller's URL), as a real page would have, so '#fragment' links stay in-document.
+            // document.open gives the document the harness page's URL, as a real
+            // page would have, so '#fragment' links stay in-document.
             d.open();
-            d.write('<!doctype html><html><head><meta charset="utf-8"></head><body></body></html>');
+            d.write(SKELETON);
             d.close();
             const div = d.createElement('div');
             (d.body || d.documentElement).appendChild(div);
@@ -281,28 +340,51 @@ function pageMain(TOKEN) {
             d.close();
           }
         } catch (e) {
-          errors[key] = String(e && e.message || e);
+          errors[slot] = String(e && e.message || e);
         }
       }
       return errors;
     },
-    poke(keys) {
+    poke(names) {
       const links = {};
-      for (const key of keys) {
+      for (const name of names) {
         try {
-          const f = frames.get(key);
-          if (f && f.isConnected) links[key] = poke(f.contentWindow, f.contentDocument, 0);
+          const s = slots.get(name);
+          if (s && s.f.isConnected) links[name] = poke(s.f.contentWindow, s.f.contentDocument, 0);
         } catch (e) { /* ignore */ }
       }
       return links;
     },
-    teardown() {
-      const ok = stage.isConnected && document.getElementById('stage') === stage &&
-        window.__H && window.__H.token === TOKEN;
-      for (const f of frames.values()) { try { f.remove(); } catch (e) { /* ignore */ } }
-      frames.clear();
-      try { stage.textContent = ''; } catch (e) { /* ignore */ }
-      return ok;
+    // How many of these frames are still loading (e.g. parser blocked on a script request).
+    loading(names) {
+      let n = 0;
+      for (const name of names) {
+        try {
+          const d = slots.get(name).f.contentDocument;
+          if (d && d.readyState !== 'complete') n++;
+        } catch (e) { /* navigated away: not our concern here */ }
+      }
+      return n;
+    },
+    // Blank every used frame; report frames that can no longer be reused.
+    reset(names) {
+      const bad = [];
+      for (const name of names) {
+        const s = slots.get(name);
+        try {
+          const d = s && s.f.isConnected && s.f.contentDocument;
+          if (!d) { bad.push(name); continue; }
+          resetWindow(s.f.contentWindow, s.hooks);
+          d.open();
+          d.write(SKELETON);
+          d.close();
+        } catch (e) {
+          bad.push(name);
+        }
+      }
+      const alive = stage.isConnected && document.getElementById('stage') === stage &&
+        !!window.__H && window.__H.token === TOKEN;
+      return { alive, bad };
     },
   };
 }
@@ -357,17 +439,20 @@ class Worker {
     this.browser = browser;
     this.harnessUrl = harnessUrl;
     this.opts = opts;
-    this.sink = sink; // (unitKeyInfo|null, event, worker) => void
+    this.sink = sink; // Results: isKey(), event(key|null, ev, worker)
     this.generation = 0;
+    this.slotCounter = 0;
   }
 
   async open() {
     this.generation++;
     const gen = this.generation;
-    this.frameKey = new Map();   // CDP frameId -> case key
-    this.frameParent = new Map(); // CDP frameId -> parent frameId
-    this.ctxFrame = new Map();   // execution context id -> frameId
-    this.infraHashes = new Set();
+    this.slots = [];               // [{name, frameId, key, dirty}]
+    this.slotByName = new Map();   // frame name -> slot
+    this.slotByFrameId = new Map(); // CDP frameId -> slot
+    this.frameParent = new Map();  // CDP frameId -> parent frameId
+    this.ctxFrame = new Map();     // execution context id -> CDP frameId
+    this.infraHashes = new Set();  // scripts seen in brand-new empty frames = harness/Playwright plumbing
     this.phase = 'open';
     this.loading = true;
     this.disrupted = null;
@@ -418,11 +503,7 @@ class Worker {
     this.mainFrameId = tree.frameTree.frame.id;
     const ok = await page.evaluate(() => typeof window.__H === 'object');
     if (!ok) throw new Error('harness page did not initialise');
-    // Calibrate: scripts that appear in a fresh, empty frame are harness/Playwright infrastructure.
-    this.phase = 'setup';
-    await page.evaluate(() => window.__H.setup(['calibrate-a', 'calibrate-b']));
-    await cdp.send('Page.getFrameTree');
-    await page.evaluate(() => window.__H.teardown());
+    await this.addSlots(2 * this.opts.batchSize);
     this.phase = 'idle';
   }
 
@@ -438,30 +519,67 @@ class Worker {
     await this.open();
   }
 
+  // Create n fresh frames in the harness page.
+  async addSlots(n) {
+    if (n <= 0) return;
+    const names = [];
+    for (let i = 0; i < n; i++) names.push(`xss-slot-${this.id}-${this.generation}-${this.slotCounter++}`);
+    const prev = this.phase;
+    this.phase = 'setup';
+    const ok = await this.page.evaluate((ns) => window.__H.ensure(ns), names);
+    if (ok !== names.length) throw new Error(`only ${ok}/${names.length} frames created`);
+    const tree = await this.cdp.send('Page.getFrameTree'); // also flushes the frames' setup events
+    const want = new Set(names);
+    for (const c of tree.frameTree.childFrames || []) {
+      if (!want.has(c.frame.name)) continue;
+      const slot = { name: c.frame.name, frameId: c.frame.id, key: null, dirty: false };
+      this.frameParent.set(c.frame.id, c.frame.parentId);
+      this.slots.push(slot);
+      this.slotByName.set(slot.name, slot);
+      this.slotByFrameId.set(slot.frameId, slot);
+    }
+    this.phase = prev;
+  }
+
+  async dropSlots(list) {
+    if (!list.length) return;
+    await this.page.evaluate((ns) => window.__H.drop(ns), list.map((s) => s.name));
+    for (const s of list) {
+      this.slotByName.delete(s.name);
+      this.slotByFrameId.delete(s.frameId);
+    }
+    const gone = new Set(list);
+    this.slots = this.slots.filter((s) => !gone.has(s));
+  }
+
   // --- attribution
-  keyOfCdpFrame(frameId) {
+  slotOfCdpFrame(frameId) {
     let f = frameId;
     for (let i = 0; f && i < 50; i++) {
-      const k = this.frameKey.get(f);
-      if (k) return k;
+      const s = this.slotByFrameId.get(f);
+      if (s) return s;
       f = this.frameParent.get(f);
     }
     return null;
   }
 
-  keyOfPwFrame(frame) {
+  slotOfPwFrame(frame) {
     let f = frame;
     for (let i = 0; f && i < 50; i++) {
       let n = '';
       try { n = f.name(); } catch (e) { /* ignore */ }
-      if (this.sink.isKey(n)) return n;
+      const s = this.slotByName.get(n);
+      if (s) return s;
       try { f = f.parentFrame(); } catch (e) { f = null; }
     }
     return null;
   }
 
-  record(key, ev) {
-    this.sink.event(key, ev, this);
+  record(slot, ev) {
+    // A frame in which anything happened is never reused: it could carry state over
+    // (timers, or the document's resource cache would hide a repeated request).
+    if (slot) slot.dirty = true;
+    this.sink.event(slot ? slot.key : null, ev, this);
   }
 
   onScript(e) {
@@ -469,8 +587,11 @@ class Worker {
     if (aux.type && aux.type !== 'default') return; // Playwright's isolated utility worlds
     if (e.url === INIT_MARKER || e.url === PAGE_MARKER) return;
     const frameId = aux.frameId || this.ctxFrame.get(e.executionContextId);
-    if (this.phase === 'setup' || this.phase === 'open') {
-      if (frameId && frameId !== this.mainFrameId) this.infraHashes.add(e.hash);
+    if (this.phase === 'open') return;
+    if (this.phase === 'setup' && frameId && !this.slotByFrameId.has(frameId) &&
+        this.frameParent.get(frameId) === this.mainFrameId) {
+      // a brand-new, still empty slot frame: whatever compiles here is plumbing
+      this.infraHashes.add(e.hash);
       return;
     }
     if (this.infraHashes.has(e.hash)) return;
@@ -482,8 +603,7 @@ class Worker {
       this.record(null, { kind: 'script', url: clip(e.url, 120), scriptId: e.scriptId, length: e.length });
       return;
     }
-    const key = this.keyOfCdpFrame(frameId);
-    this.record(key, { kind: 'script', url: clip(e.url, 120), scriptId: e.scriptId, length: e.length });
+    this.record(this.slotOfCdpFrame(frameId), { kind: 'script', url: clip(e.url, 120), scriptId: e.scriptId, length: e.length });
   }
 
   onBinding(e) {
@@ -491,8 +611,8 @@ class Worker {
     try { p = JSON.parse(e.payload); } catch (err) { p = { kind: 'alert', detail: String(e.payload) }; }
     const frameId = this.ctxFrame.get(e.executionContextId);
     const kind = EXEC_KINDS.has(p.kind) ? p.kind : 'alert';
-    const key = frameId && frameId !== this.mainFrameId ? this.keyOfCdpFrame(frameId) : null;
-    this.record(key, { kind, detail: String(p.detail || '') });
+    const slot = frameId && frameId !== this.mainFrameId ? this.slotOfCdpFrame(frameId) : null;
+    this.record(slot, { kind, detail: String(p.detail || '') });
   }
 
   onFrameNavigated(frame) {
@@ -500,11 +620,10 @@ class Worker {
       if (!this.loading && frame.id === this.mainFrameId) this.disrupted = `top frame navigated to ${clip(frame.url, 120)}`;
       return;
     }
-    if (frame.parentId) this.frameParent.set(frame.id, frame.parentId);
+    this.frameParent.set(frame.id, frame.parentId);
     const url = frame.url || '';
     if (url.startsWith('about:')) return; // about:blank / about:srcdoc documents are local
-    if (this.phase === 'setup') return;
-    this.record(this.keyOfCdpFrame(frame.id), { kind: 'navigation', url: clip(url, 200) });
+    this.record(this.slotOfCdpFrame(frame.id), { kind: 'navigation', url: clip(url, 200) });
   }
 
   async onRoute(route, gen) {
@@ -518,56 +637,67 @@ class Worker {
       return route.continue().catch(() => {});
     }
     if (gen === this.generation) {
-      const key = frame ? this.keyOfPwFrame(frame) : null;
-      this.record(key, { kind: 'request', type: req.resourceType(), method: req.method(), url: clip(url, 200), nav: isNav });
+      this.record(frame ? this.slotOfPwFrame(frame) : null,
+        { kind: 'request', type: req.resourceType(), method: req.method(), url: clip(url, 200), nav: isNav });
     }
-    if (isNav) return route.fulfill({ status: 204, body: '' }).catch(() => {});
+    if (isNav) return route.fulfill({ status: 204, body: '' }).catch(() => {}); // frame stays put
     return route.abort('blockedbyclient').catch(() => {});
   }
 
-  // --- one batch of units; returns {unattributed, disrupted, links, errors}
+  // --- one batch of units; returns {unattributed, disrupted, links}
   async runBatch(units) {
     const items = [];
     for (const u of units) for (const mode of MODES) items.push({ key: this.sink.keyFor(u, mode), mode, html: u.html });
-    const keys = items.map((i) => i.key);
     const batch = { unattributed: [], disrupted: null, links: {}, errors: {} };
-    this.batch = batch;
-    const { page, cdp } = this;
-    const budget = 15000 + 1500 * units.length + 3 * this.opts.waitMs;
+    const budget = 20000 + 2000 * units.length + 3 * this.opts.waitMs;
+    const prof = process.env.XSS_PROFILE ? [Date.now()] : null;
+    const mark = () => prof && prof.push(Date.now());
     try {
       await withTimeout((async () => {
-        const T = [Date.now()];
-        this.phase = 'setup';
-        const n = await page.evaluate((k) => window.__H.setup(k), keys);
-        T.push(Date.now());
-        if (n !== keys.length) throw new Error(`only ${n}/${keys.length} frames created`);
-        const tree = await cdp.send('Page.getFrameTree'); // also flushes setup-time events
-        for (const c of tree.frameTree.childFrames || []) {
-          this.frameParent.set(c.frame.id, c.frame.parentId);
-          if (this.sink.isKey(c.frame.name)) this.frameKey.set(c.frame.id, c.frame.name);
-        }
+        if (this.slots.length < items.length) await this.addSlots(items.length - this.slots.length);
+        mark();
+        const used = this.slots.slice(0, items.length);
+        used.forEach((s, i) => { s.key = items[i].key; s.dirty = false; });
+        this.batch = batch;
         this.phase = 'render';
-        T.push(Date.now());
-        batch.errors = await page.evaluate((it) => window.__H.render(it), items);
-        T.push(Date.now());
+        const renderItems = items.map((it, i) => ({ slot: used[i].name, mode: it.mode, html: it.html }));
+        const names = used.map((s) => s.name);
+        batch.errors = await this.page.evaluate((it) => window.__H.render(it), renderItems);
+        mark();
+        // Let parsing and loading finish (a blocked <script src> holds up the rest of
+        // the document) before poking, so every element exists when events are fired.
+        const settleUntil = Date.now() + this.opts.settleMs;
         await sleep(10);
-        batch.links = await page.evaluate((k) => window.__H.poke(k), keys);
-        T.push(Date.now());
+        while (Date.now() < settleUntil && await this.page.evaluate((ns) => window.__H.loading(ns), names)) await sleep(10);
+        const links = await this.page.evaluate((ns) => window.__H.poke(ns), names);
+        mark();
+        for (const s of used) batch.links[s.key] = links[s.name] || [];
         await sleep(this.opts.waitMs);
-        await cdp.send('Page.getFrameTree'); // flush CDP events
+        await this.cdp.send('Page.getFrameTree'); // flush CDP events
         await sleep(5);
+        mark();
         this.phase = 'teardown';
-        const ok = await page.evaluate(() => window.__H.teardown());
-        T.push(Date.now());
-        if (process.env.XSS_PROFILE) console.error(`batch ${units.length}: ${T.slice(1).map((t, i) => t - T[i]).join(' ')} ms (setup frametree render poke wait+teardown)`);
-        if (!ok) throw new Error('harness page was modified by a payload');
+        const { alive, bad } = await this.page.evaluate((ns) => window.__H.reset(ns), names);
+        await this.cdp.send('Page.getFrameTree');
+        this.batch = null;
+        for (const s of used) s.key = null;
+        if (!alive) throw new Error('harness page was modified by a payload');
+        const badSet = new Set(bad);
+        const replace = used.filter((s) => s.dirty || badSet.has(s.name));
+        if (replace.length) {
+          this.phase = 'setup';
+          await this.dropSlots(replace);
+          await this.addSlots(replace.length);
+        }
+        mark();
+        if (prof) console.error(`[w${this.id}] batch ${units.length}: ${prof.slice(1).map((t, i) => t - prof[i]).join(' ')} ms (slots render poke wait reset+replace ${replace.length}, bad ${bad.length})`);
       })(), budget, 'batch');
     } catch (e) {
       batch.disrupted = String(e && e.message || e).split('\n')[0];
     }
     if (this.disrupted && !batch.disrupted) batch.disrupted = this.disrupted;
-    this.phase = 'idle';
     this.batch = null;
+    this.phase = 'idle';
     return batch;
   }
 }
@@ -669,20 +799,21 @@ async function runUnits(units, opts, log) {
     let done = 0;
     const runOne = async (w, batchUnits) => {
       stats.batches++;
-      let b = await w.runBatch(batchUnits);
+      const b = await w.runBatch(batchUnits);
       for (const u of batchUnits) results.finalizeLinks(u, b.links);
-      if (b.disrupted || b.unattributed.length) {
-        if (batchUnits.length === 1) {
-          const u = batchUnits[0];
-          for (const ev of b.unattributed) results.add(u, { ...ev, mode: 'top/other', unattributedInBatch: false }, w);
-          if (b.disrupted) results.add(u, { kind: 'disrupted', detail: b.disrupted, mode: '?' }, w);
+      if (!b.disrupted && !b.unattributed.length) return;
+      if (batchUnits.length === 1) {
+        const u = batchUnits[0];
+        for (const ev of b.unattributed) results.add(u, { ...ev, mode: 'top/other' }, w);
+        if (b.disrupted) {
+          results.add(u, { kind: 'disrupted', detail: b.disrupted, mode: '?' }, w);
           await w.reopen(); stats.reopens++;
-          return;
         }
-        if (opts.verbose) log(`  batch of ${batchUnits.length} had ${b.unattributed.length} unattributed event(s)${b.disrupted ? `, disrupted: ${b.disrupted}` : ''}; re-running one by one`);
-        await w.reopen(); stats.reopens++;
-        for (const u of batchUnits) { stats.singles++; await runOne(w, [u]); }
+        return;
       }
+      if (opts.verbose) log(`  [worker ${w.id}] batch of ${batchUnits.length} had ${b.unattributed.length} unattributed event(s)${b.disrupted ? `, disrupted: ${b.disrupted}` : ''}; re-running one by one`);
+      if (b.disrupted) { await w.reopen(); stats.reopens++; } else { await sleep(50); }
+      for (const u of batchUnits) { stats.singles++; await runOne(w, [u]); }
     };
     await Promise.all(workers.map(async (w) => {
       while (queue.length) {

@@ -1,0 +1,790 @@
+//! JWT verification on [`jsonwebtoken`], strict by default.
+//!
+//! The seed's "JWT" was a shared static string. [`JwtVerifier`] checks real
+//! tokens, and closes the gaps `jsonwebtoken` leaves to its caller:
+//!
+//! * **algorithms per key**: each key in the [`KeySet`] carries its own
+//!   allow-list, so a token cannot pick `HS256` and have the RSA public key
+//!   used as an HMAC secret, and `alg: none` (any casing) is refused outright;
+//! * **claims**: `exp`, `iss` and `aud` are *required* (jsonwebtoken checks
+//!   `iss`/`aud` only when present unless told otherwise), `nbf` is checked,
+//!   the leeway is bounded ([`MAX_LEEWAY`]);
+//! * **header**: a `crit` header is refused (no extension is understood);
+//!   `jku`, `x5u`, `x5c` and embedded `jwk` are ignored, keys come only from
+//!   the configured key set; `kid` is an exact map lookup, never a path;
+//! * **shape**: a size cap before any decoding, exactly three segments, and
+//!   duplicate members in the header or claims refused (parsers disagree on
+//!   which duplicate wins);
+//! * **Cognito** (optional): `token_use`, `client_id`, scopes and groups.
+//!
+//! Keys come from a JWKS document ([`KeySet::from_jwks_json`]) read from a
+//! file, an environment variable or (feature `jwks-https`) an HTTPS URL; an
+//! unknown `kid` triggers a refresh at most once per
+//! [`JwtConfig::min_refresh_interval`].
+//!
+//! ```
+//! use jsonwebtoken::{Algorithm, EncodingKey, Header};
+//! use secure_serverless::jwt::{JwtConfig, JwtVerifier, KeySet};
+//!
+//! let keys = KeySet::new().with_hmac("k1", b"a-long-random-hmac-secret-of-32+bytes")?;
+//! let verifier = JwtVerifier::new(JwtConfig::new(["https://issuer.example"], ["my-api"])?, keys);
+//!
+//! let claims = serde_json::json!({
+//!     "sub": "alice", "iss": "https://issuer.example", "aud": "my-api",
+//!     "exp": jsonwebtoken::get_current_timestamp() + 300, "scope": "logs:read",
+//! });
+//! let mut header = Header::new(Algorithm::HS256);
+//! header.kid = Some("k1".into());
+//! let token = jsonwebtoken::encode(&header, &claims,
+//!     &EncodingKey::from_secret(b"a-long-random-hmac-secret-of-32+bytes"))?;
+//!
+//! let verified = verifier.verify_now(&token)?;
+//! assert_eq!(verified.subject(), "alice");
+//! assert!(verified.scopes().contains("logs:read"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::de::{self, MapAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// The largest leeway [`JwtConfig::leeway`] accepts: five minutes.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
+/// Default token-size cap: 8 KiB.
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// Why a token was refused. Never contains the token or a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JwtError {
+    /// The token is longer than the cap.
+    #[error("token is {actual} bytes, over the limit of {limit}")]
+    TooLarge {
+        /// The cap.
+        limit: usize,
+        /// The token's length.
+        actual: usize,
+    },
+    /// Not three base64url segments of JSON objects.
+    #[error("malformed token: {0}")]
+    Malformed(&'static str),
+    /// A member appears twice in the header or the claims.
+    #[error("duplicate member {0:?} in the token")]
+    DuplicateMember(String),
+    /// `alg` is `none` (in any casing): unsigned tokens are never accepted.
+    #[error("unsigned tokens (alg \"none\") are not accepted")]
+    Unsigned,
+    /// `alg` names an algorithm this crate does not know.
+    #[error("unsupported algorithm {0:?}")]
+    UnsupportedAlgorithm(String),
+    /// The key named by `kid` does not allow the token's algorithm.
+    #[error("algorithm {alg:?} is not allowed for key {kid:?}")]
+    AlgorithmNotAllowed {
+        /// The token's algorithm.
+        alg: String,
+        /// The key id.
+        kid: String,
+    },
+    /// The header has no `kid`.
+    #[error("token header has no kid")]
+    MissingKid,
+    /// No key has this `kid` (after a refresh, if one was allowed).
+    #[error("unknown key id {0:?}")]
+    UnknownKid(String),
+    /// The header lists `crit` extensions, none of which are understood.
+    #[error("token header lists critical extensions, which are not supported")]
+    CriticalHeader,
+    /// The signature does not verify.
+    #[error("invalid signature")]
+    InvalidSignature,
+    /// `exp` is in the past (beyond the leeway).
+    #[error("token has expired")]
+    Expired,
+    /// `nbf` is in the future (beyond the leeway).
+    #[error("token is not valid yet")]
+    NotYetValid,
+    /// A required claim is missing.
+    #[error("required claim {0:?} is missing")]
+    MissingClaim(String),
+    /// A claim has the wrong type or format (e.g. `exp` as a string).
+    #[error("claim {0:?} has an invalid format")]
+    InvalidClaim(String),
+    /// `iss` is not an accepted issuer.
+    #[error("issuer is not accepted")]
+    WrongIssuer,
+    /// `aud` holds no accepted audience.
+    #[error("audience is not accepted")]
+    WrongAudience,
+    /// Cognito `token_use` is not the expected one.
+    #[error("token_use is not {0:?}")]
+    WrongTokenUse(&'static str),
+    /// Cognito `client_id` is not accepted.
+    #[error("client is not accepted")]
+    WrongClient,
+    /// The key set could not be loaded or refreshed.
+    #[error("key set unavailable: {0}")]
+    KeySetUnavailable(String),
+}
+
+/// A configuration or key set that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JwtConfigError {
+    /// No issuer was given.
+    #[error("at least one accepted issuer is required")]
+    NoIssuer,
+    /// No audience was given while `aud` is required.
+    #[error("at least one accepted audience is required (or disable the aud requirement)")]
+    NoAudience,
+    /// The leeway exceeds [`MAX_LEEWAY`].
+    #[error("leeway {0:?} exceeds the maximum of 300 s")]
+    LeewayTooLarge(Duration),
+    /// An HMAC secret shorter than 32 bytes.
+    #[error("HMAC secret for key {0:?} is shorter than 32 bytes")]
+    WeakHmacSecret(String),
+    /// The JWKS document cannot be used.
+    #[error("invalid JWKS: {0}")]
+    InvalidJwks(String),
+}
+
+/// Expected Cognito token type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenUse {
+    /// Access tokens (`token_use: access`, client in `client_id`, no `aud`).
+    Access,
+    /// ID tokens (`token_use: id`, client in `aud`).
+    Id,
+}
+
+impl TokenUse {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenUse::Access => "access",
+            TokenUse::Id => "id",
+        }
+    }
+}
+
+/// What a token must satisfy.
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    issuers: Vec<String>,
+    audiences: Vec<String>,
+    require_aud: bool,
+    leeway: Duration,
+    max_token_bytes: usize,
+    min_refresh_interval: Duration,
+    cognito: Option<(TokenUse, Vec<String>)>,
+}
+
+impl JwtConfig {
+    /// Requires `iss` in `issuers`, `aud` in `audiences` and `exp`; 30 s
+    /// leeway, an 8 KiB size cap, JWKS refreshes at most every 5 minutes.
+    ///
+    /// # Errors
+    /// [`JwtConfigError::NoIssuer`] / [`JwtConfigError::NoAudience`].
+    pub fn new<I, A>(issuers: I, audiences: A) -> Result<Self, JwtConfigError>
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+        A: IntoIterator,
+        A::Item: Into<String>,
+    {
+        let issuers: Vec<String> = issuers.into_iter().map(Into::into).collect();
+        let audiences: Vec<String> = audiences.into_iter().map(Into::into).collect();
+        if issuers.is_empty() {
+            return Err(JwtConfigError::NoIssuer);
+        }
+        if audiences.is_empty() {
+            return Err(JwtConfigError::NoAudience);
+        }
+        Ok(JwtConfig {
+            issuers,
+            audiences,
+            require_aud: true,
+            leeway: Duration::from_secs(30),
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            min_refresh_interval: Duration::from_secs(300),
+            cognito: None,
+        })
+    }
+
+    /// Cognito access tokens: they carry no `aud`, so `aud` is not required
+    /// and `client_id` must be one of `client_ids` instead; `token_use` must
+    /// be `access`.
+    ///
+    /// # Errors
+    /// [`JwtConfigError::NoIssuer`] / [`JwtConfigError::NoAudience`] (no client id).
+    pub fn cognito_access<I, C>(issuers: I, client_ids: C) -> Result<Self, JwtConfigError>
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+        C: IntoIterator,
+        C::Item: Into<String>,
+    {
+        let clients: Vec<String> = client_ids.into_iter().map(Into::into).collect();
+        let mut c = Self::new(issuers, clients.clone())?;
+        c.require_aud = false;
+        c.audiences.clear();
+        c.cognito = Some((TokenUse::Access, clients));
+        Ok(c)
+    }
+
+    /// Cognito ID tokens: `aud` must be one of `client_ids`, `token_use` `id`.
+    ///
+    /// # Errors
+    /// As [`JwtConfig::new`].
+    pub fn cognito_id<I, C>(issuers: I, client_ids: C) -> Result<Self, JwtConfigError>
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+        C: IntoIterator,
+        C::Item: Into<String>,
+    {
+        let clients: Vec<String> = client_ids.into_iter().map(Into::into).collect();
+        let mut c = Self::new(issuers, clients.clone())?;
+        c.cognito = Some((TokenUse::Id, clients));
+        Ok(c)
+    }
+
+    /// Clock-skew leeway for `exp`/`nbf`.
+    ///
+    /// # Errors
+    /// [`JwtConfigError::LeewayTooLarge`] above [`MAX_LEEWAY`].
+    pub fn leeway(mut self, leeway: Duration) -> Result<Self, JwtConfigError> {
+        if leeway > MAX_LEEWAY {
+            return Err(JwtConfigError::LeewayTooLarge(leeway));
+        }
+        self.leeway = leeway;
+        Ok(self)
+    }
+
+    /// Token-size cap in bytes.
+    #[must_use]
+    pub fn max_token_bytes(mut self, limit: usize) -> Self {
+        self.max_token_bytes = limit;
+        self
+    }
+
+    /// Shortest interval between two JWKS refreshes triggered by unknown
+    /// `kid`s (default 5 minutes).
+    #[must_use]
+    pub fn min_refresh_interval(mut self, interval: Duration) -> Self {
+        self.min_refresh_interval = interval;
+        self
+    }
+
+    fn validation(&self, alg: Algorithm) -> Validation {
+        let mut v = Validation::new(alg);
+        v.leeway = self.leeway.as_secs();
+        v.validate_nbf = true;
+        v.validate_exp = true;
+        v.set_issuer(&self.issuers);
+        if self.require_aud {
+            v.set_audience(&self.audiences);
+            v.set_required_spec_claims(&["exp", "iss", "aud"]);
+        } else {
+            v.validate_aud = false;
+            v.set_required_spec_claims(&["exp", "iss"]);
+        }
+        v
+    }
+}
+
+#[derive(Clone)]
+struct KeyEntry {
+    key: DecodingKey,
+    algorithms: Vec<Algorithm>,
+}
+
+/// Verification keys by `kid`, each with its own algorithm allow-list.
+#[derive(Clone, Default)]
+pub struct KeySet {
+    keys: HashMap<String, KeyEntry>,
+}
+
+impl fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut kids: Vec<_> = self.keys.keys().collect();
+        kids.sort();
+        f.debug_struct("KeySet").field("kids", &kids).finish()
+    }
+}
+
+impl KeySet {
+    /// An empty key set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// `true` when there is no key.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Adds a key usable only with `algorithms`.
+    #[must_use]
+    pub fn with_key(
+        mut self,
+        kid: impl Into<String>,
+        key: DecodingKey,
+        algorithms: &[Algorithm],
+    ) -> Self {
+        self.keys.insert(
+            kid.into(),
+            KeyEntry {
+                key,
+                algorithms: algorithms.to_vec(),
+            },
+        );
+        self
+    }
+
+    /// Adds an HS256 secret (at least 32 bytes).
+    ///
+    /// # Errors
+    /// [`JwtConfigError::WeakHmacSecret`] below 32 bytes.
+    pub fn with_hmac(self, kid: impl Into<String>, secret: &[u8]) -> Result<Self, JwtConfigError> {
+        let kid = kid.into();
+        if secret.len() < 32 {
+            return Err(JwtConfigError::WeakHmacSecret(kid));
+        }
+        Ok(self.with_key(kid, DecodingKey::from_secret(secret), &[Algorithm::HS256]))
+    }
+
+    /// Parses a JWKS document. Each key needs a `kid`; its algorithm is the
+    /// JWK's `alg`, or else the one its type implies (RSA: RS256, EC P-256:
+    /// ES256, EC P-384: ES384, Ed25519: EdDSA). Symmetric (`oct`) keys are
+    /// refused: add HMAC secrets with [`KeySet::with_hmac`].
+    ///
+    /// # Errors
+    /// [`JwtConfigError::InvalidJwks`] naming the problem.
+    pub fn from_jwks_json(json: &str) -> Result<Self, JwtConfigError> {
+        let set: JwkSet =
+            serde_json::from_str(json).map_err(|e| JwtConfigError::InvalidJwks(e.to_string()))?;
+        let mut keys = KeySet::new();
+        for jwk in &set.keys {
+            let kid = jwk
+                .common
+                .key_id
+                .clone()
+                .ok_or_else(|| JwtConfigError::InvalidJwks("a key has no kid".into()))?;
+            let alg = jwk_algorithm(jwk).ok_or_else(|| {
+                JwtConfigError::InvalidJwks(format!(
+                    "key {kid:?}: unsupported key type or algorithm"
+                ))
+            })?;
+            let key = DecodingKey::from_jwk(jwk)
+                .map_err(|e| JwtConfigError::InvalidJwks(format!("key {kid:?}: {e}")))?;
+            keys = keys.with_key(kid, key, &[alg]);
+        }
+        if keys.is_empty() {
+            return Err(JwtConfigError::InvalidJwks("no keys".into()));
+        }
+        Ok(keys)
+    }
+}
+
+fn jwk_algorithm(jwk: &Jwk) -> Option<Algorithm> {
+    let implied = match &jwk.algorithm {
+        AlgorithmParameters::RSA(_) => Algorithm::RS256,
+        AlgorithmParameters::EllipticCurve(ec) => match ec.curve {
+            EllipticCurve::P256 => Algorithm::ES256,
+            EllipticCurve::P384 => Algorithm::ES384,
+            _ => return None,
+        },
+        AlgorithmParameters::OctetKeyPair(okp) if okp.curve == EllipticCurve::Ed25519 => {
+            Algorithm::EdDSA
+        }
+        _ => return None,
+    };
+    let declared = match jwk.common.key_algorithm {
+        None => return Some(implied),
+        Some(KeyAlgorithm::RS256) => Algorithm::RS256,
+        Some(KeyAlgorithm::RS384) => Algorithm::RS384,
+        Some(KeyAlgorithm::RS512) => Algorithm::RS512,
+        Some(KeyAlgorithm::PS256) => Algorithm::PS256,
+        Some(KeyAlgorithm::PS384) => Algorithm::PS384,
+        Some(KeyAlgorithm::PS512) => Algorithm::PS512,
+        Some(KeyAlgorithm::ES256) => Algorithm::ES256,
+        Some(KeyAlgorithm::ES384) => Algorithm::ES384,
+        Some(KeyAlgorithm::EdDSA) => Algorithm::EdDSA,
+        Some(_) => return None,
+    };
+    // The declared algorithm must fit the key type.
+    (declared.family() == implied.family()).then_some(declared)
+}
+
+/// A verified token's claims.
+#[derive(Debug, Clone)]
+pub struct VerifiedClaims {
+    subject: String,
+    scopes: BTreeSet<String>,
+    groups: BTreeSet<String>,
+    claims: Map<String, Value>,
+}
+
+impl VerifiedClaims {
+    /// `sub` (empty when absent).
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+    /// Scopes from `scope` (space-separated) or `scp` (array).
+    pub fn scopes(&self) -> &BTreeSet<String> {
+        &self.scopes
+    }
+    /// Cognito groups (`cognito:groups`).
+    pub fn groups(&self) -> &BTreeSet<String> {
+        &self.groups
+    }
+    /// All claims.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+}
+
+/// Where a JWKS document comes from.
+pub trait JwksSource: Send + Sync {
+    /// Fetches the document's text.
+    fn fetch(&self) -> impl Future<Output = Result<String, String>> + Send;
+}
+
+/// A JWKS read from a file at each refresh.
+#[derive(Debug, Clone)]
+pub struct JwksFile(pub std::path::PathBuf);
+
+impl JwksSource for JwksFile {
+    async fn fetch(&self) -> Result<String, String> {
+        std::fs::read_to_string(&self.0).map_err(|e| format!("{}: {e}", self.0.display()))
+    }
+}
+
+/// A JWKS held in an environment variable.
+#[derive(Debug, Clone)]
+pub struct JwksEnv(pub String);
+
+impl JwksSource for JwksEnv {
+    async fn fetch(&self) -> Result<String, String> {
+        std::env::var(&self.0).map_err(|_| format!("environment variable {} is not set", self.0))
+    }
+}
+
+/// No refresh source: the key set is fixed.
+#[derive(Debug, Clone, Copy)]
+pub struct NoRefresh;
+
+impl JwksSource for NoRefresh {
+    async fn fetch(&self) -> Result<String, String> {
+        Err("no JWKS source configured".into())
+    }
+}
+
+/// Verifies tokens against a key set that can refresh itself.
+pub struct JwtVerifier<S = NoRefresh> {
+    config: JwtConfig,
+    keys: std::sync::RwLock<Arc<KeySet>>,
+    source: S,
+    last_refresh: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl<S> fmt::Debug for JwtVerifier<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtVerifier")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtVerifier<NoRefresh> {
+    /// A verifier with a fixed key set.
+    pub fn new(config: JwtConfig, keys: KeySet) -> Self {
+        Self::with_source(config, keys, NoRefresh)
+    }
+}
+
+impl<S: JwksSource> JwtVerifier<S> {
+    /// A verifier that refreshes from `source` on an unknown `kid`.
+    pub fn with_source(config: JwtConfig, keys: KeySet, source: S) -> Self {
+        JwtVerifier {
+            config,
+            keys: std::sync::RwLock::new(Arc::new(keys)),
+            source,
+            last_refresh: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Loads the initial key set from `source`.
+    ///
+    /// # Errors
+    /// [`JwtError::KeySetUnavailable`] when the source fails or the JWKS is invalid.
+    pub async fn load(config: JwtConfig, source: S) -> Result<Self, JwtError> {
+        let text = source.fetch().await.map_err(JwtError::KeySetUnavailable)?;
+        let keys = KeySet::from_jwks_json(&text)
+            .map_err(|e| JwtError::KeySetUnavailable(e.to_string()))?;
+        let v = Self::with_source(config, keys, source);
+        *v.last_refresh.lock().await = Some(Instant::now());
+        Ok(v)
+    }
+
+    fn current_keys(&self) -> Arc<KeySet> {
+        Arc::clone(
+            &self
+                .keys
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Verifies `token` at the current time, refreshing the key set (at most
+    /// once per [`JwtConfig::min_refresh_interval`]) on an unknown `kid`.
+    ///
+    /// # Errors
+    /// The [`JwtError`] class of the first failed check.
+    pub async fn verify(&self, token: &str) -> Result<VerifiedClaims, JwtError> {
+        match self.verify_now(token) {
+            Err(JwtError::UnknownKid(kid)) => {
+                if self.refresh().await {
+                    self.verify_now(token)
+                } else {
+                    Err(JwtError::UnknownKid(kid))
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Refreshes the key set unless a refresh happened within the minimum
+    /// interval. Returns whether the key set was replaced.
+    async fn refresh(&self) -> bool {
+        let mut last = self.last_refresh.lock().await;
+        if last.is_some_and(|t| t.elapsed() < self.config.min_refresh_interval) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        let Ok(text) = self.source.fetch().await else {
+            return false;
+        };
+        let Ok(keys) = KeySet::from_jwks_json(&text) else {
+            return false;
+        };
+        *self
+            .keys
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(keys);
+        true
+    }
+
+    /// Verifies `token` against the current key set, without refreshing.
+    ///
+    /// # Errors
+    /// The [`JwtError`] class of the first failed check.
+    pub fn verify_now(&self, token: &str) -> Result<VerifiedClaims, JwtError> {
+        verify_with(&self.config, &self.current_keys(), token)
+    }
+}
+
+fn decode_segment(segment: &str) -> Result<Map<String, Value>, JwtError> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| JwtError::Malformed("a segment is not base64url"))?;
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let map = de::Deserializer::deserialize_map(&mut de, NoDuplicates).map_err(|e| {
+        let msg = e.to_string();
+        match msg.strip_prefix("duplicate member ") {
+            Some(rest) => {
+                JwtError::DuplicateMember(rest.split(" at line").next().unwrap_or(rest).to_owned())
+            }
+            None => JwtError::Malformed("a segment is not a JSON object"),
+        }
+    })?;
+    de.end()
+        .map_err(|_| JwtError::Malformed("trailing data in a segment"))?;
+    Ok(map)
+}
+
+/// A JSON object whose top-level keys must be unique.
+struct NoDuplicates;
+
+impl<'de> Visitor<'de> for NoDuplicates {
+    type Value = Map<String, Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            let value: Value = access.next_value()?;
+            if map.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("duplicate member {key}")));
+            }
+            map.insert(key, value);
+        }
+        Ok(map)
+    }
+}
+
+fn verify_with(config: &JwtConfig, keys: &KeySet, token: &str) -> Result<VerifiedClaims, JwtError> {
+    if token.len() > config.max_token_bytes {
+        return Err(JwtError::TooLarge {
+            limit: config.max_token_bytes,
+            actual: token.len(),
+        });
+    }
+    let mut segments = token.split('.');
+    let (Some(header_b64), Some(claims_b64), Some(signature), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(JwtError::Malformed("expected three segments"));
+    };
+    if header_b64.is_empty() || claims_b64.is_empty() {
+        return Err(JwtError::Malformed("empty segment"));
+    }
+    if signature.is_empty() {
+        return Err(JwtError::InvalidSignature);
+    }
+    let header = decode_segment(header_b64)?;
+    let alg_name = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .ok_or(JwtError::Malformed("header has no alg"))?;
+    if alg_name.eq_ignore_ascii_case("none") {
+        return Err(JwtError::Unsigned);
+    }
+    let alg = Algorithm::from_str(alg_name)
+        .map_err(|_| JwtError::UnsupportedAlgorithm(truncate(alg_name)))?;
+    if header.contains_key("crit") {
+        return Err(JwtError::CriticalHeader);
+    }
+    let kid = match header.get("kid") {
+        Some(Value::String(k)) => k,
+        Some(_) => return Err(JwtError::Malformed("kid is not a string")),
+        None => return Err(JwtError::MissingKid),
+    };
+    let entry = keys
+        .keys
+        .get(kid)
+        .ok_or_else(|| JwtError::UnknownKid(truncate(kid)))?;
+    if !entry.algorithms.contains(&alg) {
+        return Err(JwtError::AlgorithmNotAllowed {
+            alg: alg_name.to_owned(),
+            kid: truncate(kid),
+        });
+    }
+    // Refuse duplicate claims before jsonwebtoken picks one of them, and
+    // mistyped registered claims (jsonwebtoken reports a string `exp` as
+    // missing).
+    let raw_claims = decode_segment(claims_b64)?;
+    check_claim_types(&raw_claims)?;
+    let data =
+        jsonwebtoken::decode::<Map<String, Value>>(token, &entry.key, &config.validation(alg))
+            .map_err(|e| map_error(e.kind()))?;
+    let claims = data.claims;
+    if let Some((token_use, clients)) = &config.cognito {
+        if claims.get("token_use").and_then(Value::as_str) != Some(token_use.as_str()) {
+            return Err(JwtError::WrongTokenUse(token_use.as_str()));
+        }
+        if *token_use == TokenUse::Access {
+            let client = claims.get("client_id").and_then(Value::as_str);
+            if !client.is_some_and(|c| clients.iter().any(|a| a == c)) {
+                return Err(JwtError::WrongClient);
+            }
+        }
+    }
+    let scopes = match claims.get("scope").or_else(|| claims.get("scp")) {
+        Some(Value::String(s)) => s.split_ascii_whitespace().map(str::to_owned).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        Some(_) => return Err(JwtError::InvalidClaim("scope".into())),
+        None => BTreeSet::new(),
+    };
+    let groups = match claims.get("cognito:groups") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        Some(_) => return Err(JwtError::InvalidClaim("cognito:groups".into())),
+        None => BTreeSet::new(),
+    };
+    let subject = match claims.get("sub") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(JwtError::InvalidClaim("sub".into())),
+        None => String::new(),
+    };
+    Ok(VerifiedClaims {
+        subject,
+        scopes,
+        groups,
+        claims,
+    })
+}
+
+fn check_claim_types(claims: &Map<String, Value>) -> Result<(), JwtError> {
+    for name in ["exp", "nbf", "iat"] {
+        if let Some(v) = claims.get(name)
+            && v.as_u64().is_none()
+        {
+            return Err(JwtError::InvalidClaim(name.into()));
+        }
+    }
+    for name in ["iss", "sub"] {
+        if claims.get(name).is_some_and(|v| !v.is_string()) {
+            return Err(JwtError::InvalidClaim(name.into()));
+        }
+    }
+    match claims.get("aud") {
+        None | Some(Value::String(_)) => Ok(()),
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => Ok(()),
+        Some(_) => Err(JwtError::InvalidClaim("aud".into())),
+    }
+}
+
+/// Attacker-chosen strings end up in errors (and logs): keep them short.
+fn truncate(s: &str) -> String {
+    s.chars().take(64).collect()
+}
+
+fn map_error(kind: &ErrorKind) -> JwtError {
+    match kind {
+        ErrorKind::InvalidSignature => JwtError::InvalidSignature,
+        ErrorKind::ExpiredSignature => JwtError::Expired,
+        ErrorKind::ImmatureSignature => JwtError::NotYetValid,
+        ErrorKind::MissingRequiredClaim(c) => JwtError::MissingClaim(c.clone()),
+        ErrorKind::InvalidClaimFormat(c) => JwtError::InvalidClaim(c.clone()),
+        ErrorKind::InvalidIssuer => JwtError::WrongIssuer,
+        ErrorKind::InvalidAudience => JwtError::WrongAudience,
+        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => {
+            JwtError::AlgorithmNotAllowed {
+                alg: String::new(),
+                kid: String::new(),
+            }
+        }
+        ErrorKind::InvalidEcdsaKey | ErrorKind::InvalidEddsaKey | ErrorKind::InvalidRsaKey(_) => {
+            JwtError::InvalidSignature
+        }
+        ErrorKind::Base64(_) => JwtError::InvalidSignature,
+        ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+            JwtError::Malformed("claims are not a JSON object")
+        }
+        _ => JwtError::Malformed("token rejected by the decoder"),
+    }
+}
