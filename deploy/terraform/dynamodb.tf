@@ -38,8 +38,9 @@ resource "aws_dynamodb_table" "log" {
     kms_key_arn = aws_kms_key.data.arn
   }
 
+  # The provider wants attribute_name only while TTL is on.
   ttl {
-    attribute_name = "expires_at"
+    attribute_name = var.enable_ttl ? "expires_at" : null
     enabled        = var.enable_ttl
   }
 }

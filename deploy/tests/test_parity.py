@@ -483,6 +483,15 @@ def tf_wafs(tf: dict) -> dict:
     return out
 
 
+def _literal(expr: str) -> str:
+    """'expires_at', or the one string literal of '${cond ? "expires_at" : null}'."""
+    if not expr.startswith("${"):
+        return expr
+    literals = re.findall(r'"([^"]*)"', expr)
+    assert len(literals) == 1, expr
+    return literals[0]
+
+
 def tf_table(tf: dict) -> dict:
     t = tf["resource"]["aws_dynamodb_table"]["log"]
     return {
@@ -495,7 +504,7 @@ def tf_table(tf: dict) -> dict:
         "billing": t["billing_mode"],
         "pitr": _one(t["point_in_time_recovery"])["enabled"],
         "sse_cmk": _one(t["server_side_encryption"])["enabled"] and "kms_key_arn" in _one(t["server_side_encryption"]),
-        "ttl_attribute": _one(t["ttl"])["attribute_name"],
+        "ttl_attribute": _literal(_one(t["ttl"])["attribute_name"]),
         "deletion_protection": t["deletion_protection_enabled"],
     }
 

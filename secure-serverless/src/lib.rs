@@ -35,3 +35,7 @@ pub mod secret_source;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
+
+#[cfg(feature = "authorizer")]
+#[cfg_attr(docsrs, doc(cfg(feature = "authorizer")))]
+pub mod authorizer;

@@ -1,0 +1,291 @@
+//! A REQUEST authorizer that is correct by construction.
+//!
+//! The seed's authorizer proved only "came through CloudFront" (CloudFront adds
+//! the secret to *every* request, so anyone could read and write), logged the
+//! secret, crashed on a missing header and returned no principal.
+//! [`RequestAuthorizer::decide`] checks two things:
+//!
+//! 1. the **origin secret** header (constant time, current or previous
+//!    version: [`AcceptedSecrets`]) proves the request came through CloudFront;
+//!    missing, repeated or wrong, the answer is a `Deny` for every route;
+//! 2. when a [`JwtVerifier`] is configured, a **bearer JWT** in
+//!    `Authorization` proves who the caller is; missing or invalid, the answer
+//!    is [`AuthorizerError::Unauthorized`], whose message is exactly
+//!    `Unauthorized`, which API Gateway turns into a 401.
+//!
+//! An accepted caller gets a policy for **all** routes of the [`RouteTable`]
+//! (`Allow` where a granted scope permits it, `Deny` elsewhere), because API
+//! Gateway caches the policy by identity source and reuses it for every method
+//! the same caller calls until the TTL ends: a policy for the current method
+//! alone would leak that decision to the others.
+//!
+//! ```
+//! use secure_serverless::authorizer::RouteTable;
+//! use secure_serverless::arn::MethodArn;
+//! use secure_serverless::policy::Decision;
+//!
+//! let routes = RouteTable::new()
+//!     .route("POST", "/log", ["logs:write"])
+//!     .route("GET", "/stats", ["logs:read"]);
+//! let arn: MethodArn = "arn:aws:execute-api:us-east-1:123456789012:api/prod/GET/stats".parse()?;
+//! let scopes = ["logs:read".to_string()].into_iter().collect();
+//! let policy = routes.policy_for(&arn, "alice", &scopes).build()?;
+//! assert_eq!(policy.evaluate(&arn), Decision::Allow);
+//! assert_eq!(policy.evaluate(&arn.with_route("POST", "/log")), Decision::ExplicitDeny);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::BTreeSet;
+
+use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest;
+
+use crate::arn::{ArnError, MethodArn};
+use crate::jwt::{JwksSource, JwtError, JwtVerifier, NoRefresh};
+use crate::policy::{Policy, PolicyBuilder, PolicyError};
+use crate::secret::{AcceptedSecrets, HeaderCheck, SecretVersion};
+
+/// The REQUEST authorizer event of a REST API (re-exported from
+/// `aws_lambda_events`).
+pub type RequestEvent = ApiGatewayCustomAuthorizerRequestTypeRequest;
+
+/// Default name of the origin-secret header CloudFront adds.
+pub const DEFAULT_ORIGIN_HEADER: &str = "x-origin-verify";
+
+/// Routes and the scopes that may call them.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    routes: Vec<(String, String, BTreeSet<String>)>,
+}
+
+impl RouteTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a route (`method`, `path`) that any of `scopes` may call.
+    #[must_use]
+    pub fn route<'a>(
+        mut self,
+        method: &str,
+        path: &str,
+        scopes: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        self.routes.push((
+            method.to_owned(),
+            path.strip_prefix('/').unwrap_or(path).to_owned(),
+            scopes.into_iter().map(str::to_owned).collect(),
+        ));
+        self
+    }
+
+    /// The routes.
+    pub fn routes(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.routes.iter().map(|(m, p, _)| (m.as_str(), p.as_str()))
+    }
+
+    /// Whether `scopes` grant `method` on `path`.
+    pub fn permits(&self, method: &str, path: &str, scopes: &BTreeSet<String>) -> bool {
+        let path = path.strip_prefix('/').unwrap_or(path);
+        self.routes
+            .iter()
+            .any(|(m, p, s)| m == method && p == path && !s.is_disjoint(scopes))
+    }
+
+    /// A policy for every route of the API and stage of `arn`: `Allow` for
+    /// the routes `scopes` grant, `Deny` for the others. An empty table gives
+    /// an empty builder, which refuses to build.
+    pub fn policy_for(
+        &self,
+        arn: &MethodArn,
+        principal: &str,
+        scopes: &BTreeSet<String>,
+    ) -> PolicyBuilder {
+        let mut allow = Vec::new();
+        let mut deny = Vec::new();
+        for (method, path, needed) in &self.routes {
+            let resource = arn.with_route(method, path).to_string();
+            if needed.is_disjoint(scopes) {
+                deny.push(resource)
+            } else {
+                allow.push(resource)
+            }
+        }
+        let mut b = PolicyBuilder::new(principal);
+        if !allow.is_empty() {
+            b = b.statement(crate::policy::Effect::Allow, allow, None);
+        }
+        if !deny.is_empty() {
+            b = b.statement(crate::policy::Effect::Deny, deny, None);
+        }
+        b
+    }
+}
+
+/// Why no policy was produced.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthorizerError {
+    /// No or invalid credentials: API Gateway answers 401. The message is
+    /// exactly `Unauthorized`, as API Gateway requires.
+    #[error("Unauthorized")]
+    Unauthorized(#[source] Option<JwtError>),
+    /// The event has no usable `methodArn` (API Gateway never sends one;
+    /// answering with an error makes it a 500).
+    #[error("authorizer event has no valid methodArn: {0}")]
+    BadMethodArn(#[from] ArnError),
+    /// The event has no `methodArn`.
+    #[error("authorizer event has no methodArn")]
+    MissingMethodArn,
+    /// The policy could not be built (an empty route table).
+    #[error("cannot build the policy: {0}")]
+    Policy(#[from] PolicyError),
+}
+
+/// How the caller was authenticated, for logs and the context map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Origin secret and JWT accepted.
+    Jwt {
+        /// Which secret version matched.
+        secret: SecretVersion,
+    },
+    /// Origin secret accepted; no JWT is configured.
+    OriginOnly {
+        /// Which secret version matched.
+        secret: SecretVersion,
+    },
+    /// Origin secret missing, repeated or wrong: everything denied.
+    OriginRejected(HeaderCheck),
+}
+
+/// Decides REQUEST authorizer events.
+#[derive(Debug)]
+pub struct RequestAuthorizer<S = NoRefresh> {
+    origin_header: String,
+    jwt: Option<JwtVerifier<S>>,
+    routes: RouteTable,
+}
+
+impl RequestAuthorizer<NoRefresh> {
+    /// Origin-secret checks only (the seed's guarantee): every accepted
+    /// request is allowed on every route, as principal `cloudfront-origin`.
+    pub fn origin_only(routes: RouteTable) -> Self {
+        RequestAuthorizer {
+            origin_header: DEFAULT_ORIGIN_HEADER.to_owned(),
+            jwt: None,
+            routes,
+        }
+    }
+}
+
+impl<S: JwksSource> RequestAuthorizer<S> {
+    /// Origin secret and a bearer JWT whose scopes select the routes.
+    pub fn with_jwt(routes: RouteTable, verifier: JwtVerifier<S>) -> Self {
+        RequestAuthorizer {
+            origin_header: DEFAULT_ORIGIN_HEADER.to_owned(),
+            jwt: Some(verifier),
+            routes,
+        }
+    }
+
+    /// Uses another origin-secret header name (matched case-insensitively).
+    #[must_use]
+    pub fn origin_header(mut self, name: &str) -> Self {
+        self.origin_header = name.to_ascii_lowercase();
+        self
+    }
+
+    /// The route table.
+    pub fn routes(&self) -> &RouteTable {
+        &self.routes
+    }
+
+    /// Decides one event.
+    ///
+    /// # Errors
+    /// [`AuthorizerError::Unauthorized`] for a missing or invalid JWT (401);
+    /// the other variants for events API Gateway would not send (500).
+    pub async fn decide(
+        &self,
+        secrets: &AcceptedSecrets,
+        event: &RequestEvent,
+    ) -> Result<(Policy, Outcome), AuthorizerError> {
+        let arn: MethodArn = event
+            .method_arn
+            .as_deref()
+            .ok_or(AuthorizerError::MissingMethodArn)?
+            .parse()?;
+        let check = secrets.verify_header(header_values(event, &self.origin_header));
+        let HeaderCheck::Accepted(version) = check else {
+            let policy = PolicyBuilder::new("anonymous")
+                .deny(arn.with_route("*", "*"))
+                .build()?;
+            return Ok((policy, Outcome::OriginRejected(check)));
+        };
+        let Some(verifier) = &self.jwt else {
+            let all: BTreeSet<String> = self
+                .routes
+                .routes
+                .iter()
+                .flat_map(|(_, _, s)| s.iter().cloned())
+                .collect();
+            let policy = self
+                .routes
+                .policy_for(&arn, "cloudfront-origin", &all)
+                .context("auth", "origin-secret")
+                .build()?;
+            return Ok((policy, Outcome::OriginOnly { secret: version }));
+        };
+        let mut auth = header_values(event, "authorization");
+        let (Some(value), None) = (auth.next(), auth.next()) else {
+            return Err(AuthorizerError::Unauthorized(None));
+        };
+        let token = std::str::from_utf8(value)
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AuthorizerError::Unauthorized(None))?;
+        let claims = verifier
+            .verify(token)
+            .await
+            .map_err(|e| AuthorizerError::Unauthorized(Some(e)))?;
+        let principal = if claims.subject().is_empty() {
+            "jwt-subject-unknown"
+        } else {
+            claims.subject()
+        };
+        let scopes = claims
+            .scopes()
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let policy = self
+            .routes
+            .policy_for(&arn, principal, claims.scopes())
+            .context("auth", "jwt")
+            .context("sub", claims.subject())
+            .context("scope", scopes)
+            .build()?;
+        Ok((policy, Outcome::Jwt { secret: version }))
+    }
+}
+
+/// All values of a header, from `multiValueHeaders` when present (so a
+/// repeated header is seen as repeated), else from `headers`.
+fn header_values<'a>(event: &'a RequestEvent, name: &str) -> impl Iterator<Item = &'a [u8]> {
+    let multi = event.multi_value_headers.get_all(name);
+    let source = if multi.iter().next().is_some() {
+        multi
+    } else {
+        event.headers.get_all(name)
+    };
+    source
+        .into_iter()
+        .map(aws_lambda_events::http::HeaderValue::as_bytes)
+}
