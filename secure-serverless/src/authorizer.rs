@@ -171,15 +171,21 @@ impl RequestAuthorizer<NoRefresh> {
     /// Origin-secret checks only (the seed's guarantee): every accepted
     /// request is allowed on every route, as principal `cloudfront-origin`.
     pub fn origin_only(routes: RouteTable) -> Self {
+        Self::without_jwt(routes)
+    }
+}
+
+impl<S: JwksSource> RequestAuthorizer<S> {
+    /// [`origin_only`](RequestAuthorizer::origin_only) for a verifier type
+    /// chosen at run time (so both modes share one type).
+    pub fn without_jwt(routes: RouteTable) -> Self {
         RequestAuthorizer {
             origin_header: DEFAULT_ORIGIN_HEADER.to_owned(),
             jwt: None,
             routes,
         }
     }
-}
 
-impl<S: JwksSource> RequestAuthorizer<S> {
     /// Origin secret and a bearer JWT whose scopes select the routes.
     pub fn with_jwt(routes: RouteTable, verifier: JwtVerifier<S>) -> Self {
         RequestAuthorizer {

@@ -484,6 +484,24 @@ impl JwksSource for JwksEnv {
     }
 }
 
+/// A JWKS from a file or an environment variable, chosen at start-up.
+#[derive(Debug, Clone)]
+pub enum AnyJwks {
+    /// Read from a file.
+    File(JwksFile),
+    /// Held in an environment variable.
+    Env(JwksEnv),
+}
+
+impl JwksSource for AnyJwks {
+    async fn fetch(&self) -> Result<String, String> {
+        match self {
+            AnyJwks::File(s) => s.fetch().await,
+            AnyJwks::Env(s) => s.fetch().await,
+        }
+    }
+}
+
 /// No refresh source: the key set is fixed.
 #[derive(Debug, Clone, Copy)]
 pub struct NoRefresh;

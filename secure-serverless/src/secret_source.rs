@@ -290,6 +290,56 @@ async fn http_get(endpoint: &str, path: &str, token: &str) -> Result<(u16, Vec<u
     Ok((status, body))
 }
 
+/// Any of this module's sources, chosen at start-up from the environment.
+#[derive(Debug, Clone)]
+pub enum AnySource {
+    /// Secrets Manager through the Lambda extension.
+    Extension(ExtensionSource),
+    /// A file re-read at each refresh.
+    File(FileSource),
+    /// Values fixed at start-up.
+    Static(StaticSource),
+}
+
+impl AnySource {
+    /// Chooses a source from variables named after `prefix` (for example
+    /// `ORIGIN_SECRET`): `{prefix}_ID` (a Secrets Manager id or ARN, read
+    /// through the extension: the deployed form), else `{prefix}_FILE`, else
+    /// `{prefix}` and optionally `{prefix}_PREVIOUS` (local runs only).
+    ///
+    /// # Errors
+    /// [`SecretSourceError::MissingEnv`] naming `{prefix}_ID` when none is set.
+    pub fn from_env(prefix: &str) -> Result<Self, SecretSourceError> {
+        let var = |suffix: &str| {
+            std::env::var(format!("{prefix}{suffix}"))
+                .ok()
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(id) = var("_ID") {
+            Ok(AnySource::Extension(ExtensionSource::new(id)))
+        } else if let Some(path) = var("_FILE") {
+            Ok(AnySource::File(FileSource::new(path)))
+        } else if var("").is_some() {
+            Ok(AnySource::Static(StaticSource::from_env(
+                prefix,
+                &format!("{prefix}_PREVIOUS"),
+            )?))
+        } else {
+            Err(SecretSourceError::MissingEnv(format!("{prefix}_ID")))
+        }
+    }
+}
+
+impl SecretSource for AnySource {
+    async fn fetch(&self) -> Result<SecretVersions, SecretSourceError> {
+        match self {
+            AnySource::Extension(s) => s.fetch().await,
+            AnySource::File(s) => s.fetch().await,
+            AnySource::Static(s) => s.fetch().await,
+        }
+    }
+}
+
 struct Cached {
     fetched: Instant,
     secrets: Arc<AcceptedSecrets>,

@@ -1,0 +1,10 @@
+//! Wires the handler into the Lambda runtime; nothing else.
+use lambda_runtime::{Error, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let state = authorizer::Authorizer::from_env().await?;
+    let state = &state;
+    lambda_runtime::run(service_fn(move |event| authorizer::handler(state, event))).await
+}
