@@ -39,3 +39,15 @@ pub mod jwt;
 #[cfg(feature = "authorizer")]
 #[cfg_attr(docsrs, doc(cfg(feature = "authorizer")))]
 pub mod authorizer;
+
+#[cfg(feature = "cursor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cursor")))]
+pub mod cursor;
+
+#[cfg(feature = "dynamodb")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dynamodb")))]
+pub mod repository;
+
+#[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
+pub mod logs;

@@ -649,15 +649,17 @@ class Worker {
     const items = [];
     for (const u of units) for (const mode of MODES) items.push({ key: this.sink.keyFor(u, mode), mode, html: u.html });
     const batch = { unattributed: [], disrupted: null, links: {}, errors: {} };
-    const budget = 20000 + 2000 * units.length + 3 * this.opts.waitMs;
+    const budget = 8000 + 400 * units.length + this.opts.settleMs + 3 * this.opts.waitMs; // a hung renderer ends here
     const prof = process.env.XSS_PROFILE ? [Date.now()] : null;
     const mark = () => prof && prof.push(Date.now());
     try {
       await withTimeout((async () => {
+        const stale = this.slots.filter((s) => s.dirty); // late activity since the last batch
+        if (stale.length) { this.phase = 'setup'; await this.dropSlots(stale); }
         if (this.slots.length < items.length) await this.addSlots(items.length - this.slots.length);
         mark();
         const used = this.slots.slice(0, items.length);
-        used.forEach((s, i) => { s.key = items[i].key; s.dirty = false; });
+        used.forEach((s, i) => { s.key = items[i].key; });
         this.batch = batch;
         this.phase = 'render';
         const renderItems = items.map((it, i) => ({ slot: used[i].name, mode: it.mode, html: it.html }));
@@ -759,10 +761,10 @@ class Results {
 }
 
 async function runUnits(units, opts, log) {
-  const token = crypto.randomBytes(8).toString('hex');
-  const { server, url, unexpected } = await startServer(token);
   const exe = process.env.CHROMIUM || '/usr/bin/chromium';
   if (!fs.existsSync(exe)) throw new Error(`Chromium not found at ${exe} (set CHROMIUM=...; Debian: apt-get install -y chromium)`);
+  const token = crypto.randomBytes(8).toString('hex');
+  const { server, url, unexpected } = await startServer(token);
   // Playwright passes a fresh temporary --user-data-dir itself (and deletes it on close);
   // it refuses a --user-data-dir in args for launch().
   const args = [
@@ -772,11 +774,18 @@ async function runUnits(units, opts, log) {
     // page's CDP session sees all scripts
     '--disable-site-isolation-trials',
   ];
-  const browser = await chromium.launch({ executablePath: exe, headless: true, args, timeout: 60000 });
+  let browser;
+  try {
+    browser = await chromium.launch({ executablePath: exe, headless: true, args, timeout: 60000 });
+  } catch (e) {
+    server.close();
+    throw e;
+  }
   const results = new Results(units, opts);
   const workers = [];
   const started = Date.now();
   const stats = { batches: 0, singles: 0, reopens: 0 };
+  const unreproduced = [];
   try {
     for (let i = 0; i < opts.concurrency; i++) {
       const w = new Worker(i, browser, url, opts, results);
@@ -813,7 +822,13 @@ async function runUnits(units, opts, log) {
       }
       if (opts.verbose) log(`  [worker ${w.id}] batch of ${batchUnits.length} had ${b.unattributed.length} unattributed event(s)${b.disrupted ? `, disrupted: ${b.disrupted}` : ''}; re-running one by one`);
       if (b.disrupted) { await w.reopen(); stats.reopens++; } else { await sleep(50); }
+      const before = batchUnits.map((u) => u.events.length);
       for (const u of batchUnits) { stats.singles++; await runOne(w, [u]); }
+      // A sanitised batch whose unattributed events did not show up again one by one:
+      // keep them as a failure rather than lose them.
+      if (batchUnits[0].variant !== 'raw' && batchUnits.every((u, i) => u.events.length === before[i])) {
+        unreproduced.push({ sources: batchUnits.map((u) => `${u.source} [${u.variant}]`), events: b.unattributed, disrupted: b.disrupted });
+      }
     };
     await Promise.all(workers.map(async (w) => {
       while (queue.length) {
@@ -833,7 +848,7 @@ async function runUnits(units, opts, log) {
     server.close();
   }
   for (const u of units) results.classify(u);
-  return { units, unexpected, stray: results.stray || [], stats, seconds: (Date.now() - started) / 1000, browserVersion: browser.version() };
+  return { units, unexpected, unreproduced, stray: results.stray || [], stats, seconds: (Date.now() - started) / 1000, browserVersion: browser.version() };
 }
 
 // ---------------------------------------------------------------- reporting
@@ -861,7 +876,7 @@ function summaryLine(s, variants) {
     const x = s[v];
     if (v === 'raw') {
       return `raw: ${x.executed}/${x.units} executed, ${x.requests} attempted requests` +
-        (x.navigations ? `, ${x.navigations} navigations` : '');
+        (x.navigations ? `, ${x.navigations} navigations` : '') + (x.disrupted ? `, ${x.disrupted} disrupted the harness` : '');
     }
     let t = `${v}: ${x.executed} executed, ${x.requests} requests`;
     if (x.linkNavigations) t += ` (${x.linkNavigations} link-click navigations)`;
@@ -1027,6 +1042,12 @@ async function main() {
     log(`FAIL: the local server received requests that bypassed interception: ${run.unexpected.slice(0, 10).join(', ')}`);
     infraFailure = true;
   }
+  for (const x of run.unreproduced) {
+    log(`FAIL: a batch of sanitised outputs caused events that could not be pinned on one output: ${x.sources.join(', ')}`);
+    if (x.disrupted) log(`  - disrupted: ${x.disrupted}`);
+    for (const ev of x.events.slice(0, 8)) log(`  - ${describeEvent({ ...ev, mode: 'batch' })}`);
+    infraFailure = true;
+  }
   if (opts.verbose) {
     for (const u of units.filter((x) => x.variant === 'raw')) {
       log(`raw ${u.executed ? 'EXECUTED' : 'inert   '} ${u.source} (${u.counts.exec} exec, ${u.counts.requests} req)`);
@@ -1040,7 +1061,7 @@ async function main() {
     writeReport(opts.report, {
       input: opts.input, options: { waitMs: opts.waitMs, batchSize: opts.batchSize, concurrency: opts.concurrency, allowLinkNavigation: opts.allowLinkNavigation },
       browser: run.browserVersion, seconds: run.seconds, stats: run.stats, summary: s, summaryLine: summaryLine(s, variants),
-      unexpectedServerHits: run.unexpected, strayEvents: run.stray, units: units.map(unitReport),
+      unexpectedServerHits: run.unexpected, unreproducedBatchEvents: run.unreproduced, strayEvents: run.stray, units: units.map(unitReport),
     });
     log(`report written to ${opts.report}`);
   }
@@ -1056,7 +1077,8 @@ async function main() {
   return 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (e) => {
+// Exit explicitly: a stuck browser or socket must not keep the process alive.
+main().then((code) => process.exit(code), (e) => {
   console.error(`xss-harness internal error: ${e && e.stack || e}`);
-  process.exitCode = 3;
+  process.exit(3);
 });

@@ -1,0 +1,647 @@
+//! The log table, and the sanitising, idempotent log writer.
+//!
+//! # Key design
+//!
+//! | item | `pk` | `sk` | `type_pk` (GSI `by_type`) |
+//! |---|---|---|---|
+//! | log record | `LOG#{shard}` | record id | `{type}#{shard}` |
+//! | idempotency guard | `IDEM#{sha256(key)}` | `IDEM` | (none) |
+//!
+//! * Every record gets a **UUIDv7** id: unique (74 random bits), and its
+//!   canonical text sorts by creation time (48-bit millisecond prefix; ids made
+//!   in one process are monotonic even within a millisecond). The RFC 3339 UTC
+//!   `timestamp` is the id's own millisecond, so both always agree. The seed
+//!   keyed records by a timestamp string, so two writes in one microsecond
+//!   overwrote each other: here a collision is impossible in practice, and
+//!   every put is create-only besides.
+//! * **Reads are Queries, never Scans.** "Newest N" queries each shard
+//!   partition newest-first and merges; "type T between t0 and t1" queries
+//!   the `by_type` index the same way, with the sort key between the smallest
+//!   and largest UUIDv7 of those milliseconds.
+//! * **Write sharding.** DynamoDB serves at most 1,000 write units and 3,000
+//!   read units per second per partition, and writes to ever-increasing sort
+//!   keys of one partition key all land on its last partition, so adaptive
+//!   capacity cannot split them. Records are therefore spread over
+//!   [`LogStoreConfig::shards`] partition keys (default 8, chosen by the id's
+//!   random bits): one busy day gets up to `shards` x 1,000 WCU/s (8,000 one-KB
+//!   writes per second with the default; the index has the same spread), well
+//!   above what the API stage throttle admits. Day buckets would add nothing:
+//!   at any instant all writes would still hit the same day. A page costs
+//!   `shards` queries; keep `shards` as small as the write rate allows. The
+//!   shard count is part of the design: changing it needs a migration.
+//! * **Payload** is a plain attribute (the seed made it a GSI range key, which
+//!   capped it near 1 KB and refused empty strings). Sanitised payloads are
+//!   capped well below DynamoDB's 400 KB item limit.
+//! * **Retention**: with [`LogStoreConfig::retention`], records carry
+//!   `expires_at` (epoch seconds) for DynamoDB TTL.
+//!
+//! # Pagination
+//! A page asks each shard for up to `limit` records below the cursor, merges
+//! them newest first, and keeps only what is certain: if a shard's answer was
+//! cut short by DynamoDB's 1 MB page limit, records below its last one are not
+//! known yet, so the page stops there. Every record is returned exactly once
+//! across pages, however the 1 MB boundaries fall. The cursor is sealed with
+//! [`crate::cursor`] and bound to the filters of the listing.
+//!
+//! # Idempotency
+//! With an idempotency key, the record and a guard item keyed by the key's
+//! digest are written in one transaction, each create-only. A retry with the
+//! same key finds the guard (DynamoDB returns it on the failed condition, so no
+//! read permission is needed): same request, the first record's receipt is
+//! returned and nothing is written; different request, a conflict.
+
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::cursor::CursorError;
+use crate::log_entry::{LogEntryError, LogEntryParser, LogType};
+use crate::repository::{
+    IndexDesign, Item, KeySchema, Query, RepoError, Repository, SortRange, TableDesign,
+};
+
+/// The `by_type` index.
+pub const BY_TYPE: IndexDesign = IndexDesign {
+    name: "by_type",
+    keys: KeySchema {
+        partition: "type_pk",
+        sort: Some("sk"),
+    },
+};
+
+/// The log table's design (see the module docs).
+pub const LOG_TABLE: TableDesign = TableDesign {
+    keys: KeySchema {
+        partition: "pk",
+        sort: Some("sk"),
+    },
+    indexes: &[BY_TYPE],
+    ttl_attribute: Some("expires_at"),
+};
+
+/// Default number of write shards.
+pub const DEFAULT_SHARDS: u8 = 8;
+/// Default page size of a listing.
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+/// Largest page size of a listing.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// A stored log record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct LogItem {
+    pk: String,
+    sk: String,
+    type_pk: String,
+    id: String,
+    timestamp: String,
+    #[serde(rename = "type")]
+    log_type: String,
+    payload: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<u64>,
+}
+
+impl Item for LogItem {
+    const KEYS: KeySchema = LOG_TABLE.keys;
+}
+
+/// The idempotency guard of one key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct GuardItem {
+    pk: String,
+    sk: String,
+    request_hash: String,
+    id: String,
+    timestamp: String,
+    #[serde(rename = "type")]
+    log_type: String,
+    expires_at: u64,
+}
+
+impl Item for GuardItem {
+    const KEYS: KeySchema = LOG_TABLE.keys;
+}
+
+/// A log record as the reader returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogRecord {
+    /// UUIDv7 id.
+    pub id: String,
+    /// RFC 3339 UTC timestamp, millisecond precision.
+    pub timestamp: String,
+    /// The validated type.
+    #[serde(rename = "type")]
+    pub log_type: String,
+    /// The sanitised payload.
+    pub payload: String,
+}
+
+/// What the writer answers: `{id, timestamp, type}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// UUIDv7 id.
+    pub id: String,
+    /// RFC 3339 UTC timestamp.
+    pub timestamp: String,
+    /// The validated type.
+    #[serde(rename = "type")]
+    pub log_type: String,
+}
+
+/// A record about to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecord {
+    /// UUIDv7 id.
+    pub id: Uuid,
+    /// The id's millisecond, as RFC 3339.
+    pub timestamp: String,
+    /// The validated type.
+    pub log_type: LogType,
+    /// The sanitised payload.
+    pub payload: String,
+}
+
+impl NewRecord {
+    /// A record with a fresh UUIDv7 id.
+    pub fn new(log_type: LogType, payload: String) -> Self {
+        let id = Uuid::now_v7();
+        NewRecord {
+            timestamp: rfc3339_millis(id_millis(&id)),
+            id,
+            log_type,
+            payload,
+        }
+    }
+
+    fn receipt(&self) -> Receipt {
+        Receipt {
+            id: self.id.to_string(),
+            timestamp: self.timestamp.clone(),
+            log_type: self.log_type.to_string(),
+        }
+    }
+}
+
+/// An idempotency key and the digest of the request it was first used with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    key_digest: String,
+    request_hash: String,
+}
+
+/// Why an idempotency key is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("Idempotency-Key must be 1 to 128 visible ASCII characters")]
+pub struct BadIdempotencyKey;
+
+impl Idempotency {
+    /// Checks `key` (1 to 128 visible ASCII characters) and binds it to the
+    /// validated request.
+    ///
+    /// # Errors
+    /// [`BadIdempotencyKey`].
+    pub fn new(key: &str, log_type: &LogType, payload: &str) -> Result<Self, BadIdempotencyKey> {
+        if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(BadIdempotencyKey);
+        }
+        let mut h = Sha256::new();
+        h.update(log_type.as_str().as_bytes());
+        h.update([0u8]);
+        h.update(payload.as_bytes());
+        Ok(Idempotency {
+            key_digest: hex(&Sha256::digest(key.as_bytes())),
+            request_hash: hex(&h.finalize()),
+        })
+    }
+}
+
+/// The outcome of an append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    /// A new record was stored.
+    Created(Receipt),
+    /// The idempotency key was used before with the same request: nothing
+    /// was written; this is the first record's receipt.
+    Replayed(Receipt),
+    /// The idempotency key was used before with a different request.
+    Conflict,
+}
+
+/// Where the writer stores records: any repository behind this trait.
+pub trait LogSink: Send + Sync {
+    /// Stores `record` create-only, once per idempotency key.
+    fn append(
+        &self,
+        record: &NewRecord,
+        idempotency: Option<&Idempotency>,
+    ) -> impl Future<Output = Result<Appended, RepoError>> + Send;
+}
+
+/// Settings of a [`LogStore`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogStoreConfig {
+    /// Write shards (1 to 64).
+    pub shards: u8,
+    /// Records expire after this long (DynamoDB TTL), if set.
+    pub retention: Option<Duration>,
+    /// Idempotency keys are remembered this long (default 24 h).
+    pub idempotency_window: Duration,
+}
+
+impl Default for LogStoreConfig {
+    fn default() -> Self {
+        LogStoreConfig {
+            shards: DEFAULT_SHARDS,
+            retention: None,
+            idempotency_window: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// A listing request: newest first, optionally one type and a time range.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Only this type.
+    pub log_type: Option<LogType>,
+    /// Only records at or after this Unix millisecond.
+    pub from_ms: Option<u64>,
+    /// Only records at or before this Unix millisecond.
+    pub to_ms: Option<u64>,
+    /// Page size, `1..=MAX_PAGE_SIZE`.
+    pub limit: u32,
+    /// Cursor from the previous page of the same listing.
+    pub cursor: Option<String>,
+}
+
+/// A page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogPage {
+    /// Records, newest first.
+    pub items: Vec<LogRecord>,
+    /// Cursor for the next page; `None` at the end.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Position {
+    before: String,
+}
+
+/// The log table on a [`Repository`].
+#[derive(Debug, Clone)]
+pub struct LogStore {
+    repo: Repository,
+    config: LogStoreConfig,
+}
+
+impl LogStore {
+    /// A store on `repo` (whose table follows [`LOG_TABLE`]).
+    pub fn new(repo: Repository, config: LogStoreConfig) -> Self {
+        let shards = config.shards.clamp(1, 64);
+        LogStore {
+            repo,
+            config: LogStoreConfig { shards, ..config },
+        }
+    }
+
+    /// The repository.
+    pub fn repository(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// Creates the table if missing (local stacks and tests).
+    ///
+    /// # Errors
+    /// A classified [`RepoError`].
+    pub async fn create_table(&self) -> Result<(), RepoError> {
+        self.repo.create_table(&LOG_TABLE).await
+    }
+
+    fn shard_of(&self, id: &Uuid) -> u8 {
+        id.as_bytes()[15] % self.config.shards
+    }
+
+    /// One page of records, newest first.
+    ///
+    /// # Errors
+    /// [`RepoError::Cursor`] for a cursor from another listing or edited, or
+    /// another classified error.
+    pub async fn list(&self, q: &ListQuery) -> Result<LogPage, RepoError> {
+        let need = q.limit.clamp(1, MAX_PAGE_SIZE);
+        let scope = format!(
+            "logs|{}|{}|{}|{:?}|{:?}",
+            self.repo.table(),
+            self.config.shards,
+            q.log_type.as_ref().map_or("", LogType::as_str),
+            q.from_ms,
+            q.to_ms
+        );
+        let mut upper = q.to_ms.map(id_ceiling);
+        if let Some(c) = &q.cursor {
+            let pos: Position = self.repo_cursor_open(&scope, c)?;
+            let before: Uuid = pos
+                .before
+                .parse()
+                .map_err(|_| RepoError::Cursor(CursorError::Invalid))?;
+            let Some(p) = id_predecessor(&before) else {
+                return Ok(LogPage {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            };
+            upper = Some(upper.map_or(p.clone(), |u| u.min(p)));
+        }
+        let lower = q.from_ms.map(id_floor);
+        let range = match (lower, upper) {
+            (None, None) => SortRange::All,
+            (Some(lo), None) => SortRange::From(lo),
+            (None, Some(hi)) => SortRange::Within(id_floor(0), hi),
+            (Some(lo), Some(hi)) if lo > hi => {
+                return Ok(LogPage {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            }
+            (Some(lo), Some(hi)) => SortRange::Within(lo, hi),
+        };
+        let mut tasks = tokio::task::JoinSet::new();
+        for shard in 0..self.config.shards {
+            let (index, partition) = match &q.log_type {
+                Some(t) => (Some(BY_TYPE), format!("{t}#{shard:02}")),
+                None => (None, format!("LOG#{shard:02}")),
+            };
+            let query = Query {
+                index,
+                partition,
+                range: range.clone(),
+                newest_first: true,
+                limit: need,
+                cursor: None,
+            };
+            let repo = self.repo.clone();
+            tasks.spawn(async move { repo.query::<LogItem>(&query).await });
+        }
+        let mut merged: Vec<LogItem> = Vec::new();
+        let mut cutoff: Option<String> = None;
+        let mut more = false;
+        while let Some(joined) = tasks.join_next().await {
+            let page = joined.map_err(|e| RepoError::Other(Box::new(e)))??;
+            let has_more = page.cursor.is_some();
+            more |= has_more;
+            if has_more && (page.items.len() as u32) < need {
+                // Cut short by the 1 MB limit: below its last item this shard is unknown.
+                if let Some(last) = page.items.last() {
+                    cutoff =
+                        Some(cutoff.map_or(last.sk.clone(), |c: String| c.max(last.sk.clone())));
+                }
+            }
+            merged.extend(page.items);
+        }
+        merged.sort_unstable_by(|a, b| b.sk.cmp(&a.sk));
+        let total = merged.len();
+        let items: Vec<LogItem> = merged
+            .into_iter()
+            .filter(|i| cutoff.as_ref().is_none_or(|c| i.sk >= *c))
+            .take(need as usize)
+            .collect();
+        more |= items.len() < total;
+        let next_cursor = match (more, items.last()) {
+            (true, Some(last)) => Some(self.repo_cursor_seal(
+                &scope,
+                &Position {
+                    before: last.sk.clone(),
+                },
+            )?),
+            _ => None,
+        };
+        Ok(LogPage {
+            items: items
+                .into_iter()
+                .map(|i| LogRecord {
+                    id: i.id,
+                    timestamp: i.timestamp,
+                    log_type: i.log_type,
+                    payload: i.payload,
+                })
+                .collect(),
+            next_cursor,
+        })
+    }
+
+    fn repo_cursor_open(&self, scope: &str, token: &str) -> Result<Position, RepoError> {
+        Ok(self.repo.cursor_key().open(scope, token)?)
+    }
+
+    fn repo_cursor_seal(&self, scope: &str, p: &Position) -> Result<String, RepoError> {
+        Ok(self.repo.cursor_key().seal(scope, p)?)
+    }
+}
+
+impl LogSink for LogStore {
+    async fn append(
+        &self,
+        record: &NewRecord,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Appended, RepoError> {
+        let shard = self.shard_of(&record.id);
+        let now = unix_seconds();
+        let item = LogItem {
+            pk: format!("LOG#{shard:02}"),
+            sk: record.id.to_string(),
+            type_pk: format!("{}#{shard:02}", record.log_type),
+            id: record.id.to_string(),
+            timestamp: record.timestamp.clone(),
+            log_type: record.log_type.to_string(),
+            payload: record.payload.clone(),
+            expires_at: self.config.retention.map(|r| now + r.as_secs()),
+        };
+        let Some(idem) = idempotency else {
+            self.repo.put_new(&item).await?;
+            return Ok(Appended::Created(record.receipt()));
+        };
+        let guard = GuardItem {
+            pk: format!("IDEM#{}", idem.key_digest),
+            sk: "IDEM".to_owned(),
+            request_hash: idem.request_hash.clone(),
+            id: item.id.clone(),
+            timestamp: item.timestamp.clone(),
+            log_type: item.log_type.clone(),
+            expires_at: now + self.config.idempotency_window.as_secs(),
+        };
+        match self.repo.put_new_guarded(&guard, &item).await? {
+            None => Ok(Appended::Created(record.receipt())),
+            Some(first) if first.request_hash == idem.request_hash => {
+                Ok(Appended::Replayed(Receipt {
+                    id: first.id,
+                    timestamp: first.timestamp,
+                    log_type: first.log_type,
+                }))
+            }
+            Some(_) => Ok(Appended::Conflict),
+        }
+    }
+}
+
+/// Why a write was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The request body is invalid.
+    #[error(transparent)]
+    Invalid(#[from] LogEntryError),
+    /// The idempotency key is invalid.
+    #[error(transparent)]
+    IdempotencyKey(#[from] BadIdempotencyKey),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] RepoError),
+}
+
+/// Validate, sanitise, store: the write path of the log API.
+#[derive(Debug)]
+pub struct LogWriter<S> {
+    parser: LogEntryParser,
+    sink: S,
+}
+
+impl<S: LogSink> LogWriter<S> {
+    /// A writer parsing with `parser` and storing into `sink`.
+    pub fn new(parser: LogEntryParser, sink: S) -> Self {
+        LogWriter { parser, sink }
+    }
+
+    /// The sink.
+    pub fn sink(&self) -> &S {
+        &self.sink
+    }
+
+    /// Parses, validates and sanitises `body`, then stores it once per
+    /// `idempotency_key`.
+    ///
+    /// # Errors
+    /// [`WriteError`]; nothing is stored unless `Ok` is returned.
+    pub async fn write(
+        &self,
+        body: &[u8],
+        idempotency_key: Option<&str>,
+    ) -> Result<Appended, WriteError> {
+        let entry = self.parser.parse(body)?;
+        let idempotency = idempotency_key
+            .map(|k| Idempotency::new(k, entry.log_type(), entry.payload()))
+            .transpose()?;
+        let (log_type, payload) = entry.into_parts();
+        let record = NewRecord::new(log_type, payload);
+        Ok(self.sink.append(&record, idempotency.as_ref()).await?)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unix_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Milliseconds since the Unix epoch encoded in a UUIDv7.
+pub fn id_millis(id: &Uuid) -> u64 {
+    let b = id.as_bytes();
+    b[..6]
+        .iter()
+        .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+}
+
+/// RFC 3339 UTC with millisecond precision.
+pub fn rfc3339_millis(ms: u64) -> String {
+    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+}
+
+/// Parses an RFC 3339 timestamp to Unix milliseconds.
+///
+/// # Errors
+/// When the text is not RFC 3339 or lies before 1970.
+pub fn parse_rfc3339_millis(text: &str) -> Result<u64, humantime::TimestampError> {
+    let t = humantime::parse_rfc3339(text)?;
+    let d = t
+        .duration_since(UNIX_EPOCH)
+        .map_err(|_| humantime::TimestampError::OutOfRange)?;
+    u64::try_from(d.as_millis()).map_err(|_| humantime::TimestampError::OutOfRange)
+}
+
+fn id_floor(ms: u64) -> String {
+    let ms = ms.min((1 << 48) - 1);
+    format!(
+        "{:08x}-{:04x}-7000-8000-000000000000",
+        ms >> 16,
+        ms & 0xffff
+    )
+}
+
+fn id_ceiling(ms: u64) -> String {
+    let ms = ms.min((1 << 48) - 1);
+    format!(
+        "{:08x}-{:04x}-7fff-bfff-ffffffffffff",
+        ms >> 16,
+        ms & 0xffff
+    )
+}
+
+/// The largest id string below `id` (ids are fixed-width lowercase hex, so
+/// "sk < id" is "sk <= predecessor(id)").
+fn id_predecessor(id: &Uuid) -> Option<String> {
+    id.as_u128()
+        .checked_sub(1)
+        .map(|p| Uuid::from_u128(p).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_timestamps_agree_and_sort() {
+        let a = NewRecord::new(LogType::new("t").unwrap(), String::new());
+        let b = NewRecord::new(LogType::new("t").unwrap(), String::new());
+        assert!(a.id.to_string() < b.id.to_string());
+        assert_eq!(
+            parse_rfc3339_millis(&a.timestamp).unwrap(),
+            id_millis(&a.id)
+        );
+        assert!(
+            a.timestamp.ends_with('Z') && a.timestamp.len() == 24,
+            "{}",
+            a.timestamp
+        );
+        let ms = id_millis(&a.id);
+        assert!(id_floor(ms) <= a.id.to_string() && a.id.to_string() <= id_ceiling(ms));
+        assert!(id_ceiling(ms - 1) < a.id.to_string() && a.id.to_string() < id_floor(ms + 1));
+        let p = id_predecessor(&b.id).unwrap();
+        assert!(p < b.id.to_string() && p.len() == 36);
+        assert_eq!(id_predecessor(&Uuid::nil()), None);
+    }
+
+    #[test]
+    fn idempotency_keys() {
+        let t = LogType::new("t").unwrap();
+        assert!(Idempotency::new("", &t, "").is_err());
+        assert!(Idempotency::new("a b", &t, "").is_err());
+        assert!(Idempotency::new(&"k".repeat(129), &t, "").is_err());
+        let a = Idempotency::new("k-1", &t, "x").unwrap();
+        assert_eq!(a, Idempotency::new("k-1", &t, "x").unwrap());
+        assert_ne!(
+            a.request_hash,
+            Idempotency::new("k-1", &t, "y").unwrap().request_hash
+        );
+        assert_ne!(
+            a.request_hash,
+            Idempotency::new("k-1", &LogType::new("u").unwrap(), "x")
+                .unwrap()
+                .request_hash
+        );
+    }
+}
