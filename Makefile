@@ -1,30 +1,64 @@
 # secure-serverless: the commands a newcomer needs.
-#   make run    the whole stack on this machine (arrives with examples/local)
+#   make run    the whole stack on this machine (edge + API Gateway semantics + DynamoDB Local)
 #   make test   installs the test tools from pinned files, starts DynamoDB Local,
-#               runs every test, stops the server whatever happens
+#               runs every test (Rust, real-browser XSS, deploy validators),
+#               stops the server whatever happens
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 ROOT      := $(abspath .)
-VENV      := $(ROOT)/.venv
 DDB_TOOLS := $(ROOT)/tools/dynamodb
+BROWSER   := $(ROOT)/tests/browser
+XSS_DATA  ?= $(abspath $(ROOT)/../shared/data/xss)
+CHROMIUM  ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
 CARGO     ?= cargo
+TARGET    := $(or $(CARGO_TARGET_DIR),$(ROOT)/target)
 
-.PHONY: help tools test test-rust check
+# deploy, destroy, terra-deploy, terra-destroy, validate (offline validators)
+include deploy/deploy.mk
+
+.PHONY: help tools test test-rust test-browser check chromium
 help:
-	@echo "make test   - install pinned test tools, start DynamoDB Local, run all tests"
-	@echo "make check  - fmt, clippy and docs with warnings denied (what CI runs first)"
+	@echo "make run           - the whole stack on this machine"
+	@echo "make test          - install pinned test tools, start DynamoDB Local, run all tests"
+	@echo "make check         - fmt, clippy and docs with warnings denied (what CI runs first)"
+	@echo "make validate      - offline deploy validators (cfn-lint, sam, checkov, trivy, terraform fmt, parity)"
+	@echo "make deploy / destroy / terra-deploy / terra-destroy - see deploy/README.md"
 
 ## Test tools, installed from the project's own pinned files ---------------
 $(DDB_TOOLS)/node_modules/.installed: $(DDB_TOOLS)/package.json $(DDB_TOOLS)/package-lock.json
 	cd $(DDB_TOOLS) && npm ci --no-audit --no-fund
 	@touch $@
 
-tools: $(DDB_TOOLS)/node_modules/.installed
+$(BROWSER)/node_modules/.installed: $(BROWSER)/package.json $(BROWSER)/package-lock.json
+	cd $(BROWSER) && npm ci --no-audit --no-fund
+	@touch $@
+
+# Debian's Chromium is the one browser that runs here (Playwright cannot
+# download its own). The only apt step of the project.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	  else echo "Chromium is missing: run  sudo apt-get update && sudo apt-get install -y chromium" >&2; exit 1; fi; \
+	fi
+
+tools: $(DDB_TOOLS)/node_modules/.installed $(BROWSER)/node_modules/.installed chromium deploy-tools
 
 ## Tests -----------------------------------------------------------------------
 test: tools
+	$(MAKE) test-rust
+	$(MAKE) test-browser
+	$(MAKE) validate
+
+test-rust: $(DDB_TOOLS)/node_modules/.installed
 	scripts/with-dynamodb-local $(CARGO) test --workspace --all-features
+
+# Every payload of every corpus in $(XSS_DATA), sanitised with the default and
+# the rich policy, rendered in headless Chromium: 0 executions, 0 requests
+# (apart from the harness clicking links the policy allows on purpose).
+test-browser: $(BROWSER)/node_modules/.installed chromium
+	$(CARGO) run --quiet -p secure-serverless --features sanitize --example xss_corpus -- $(XSS_DATA) $(TARGET)/xss-outputs.json
+	CHROMIUM=$(CHROMIUM) node $(BROWSER)/xss-harness.mjs $(TARGET)/xss-outputs.json --allow-link-navigation
 
 check:
 	$(CARGO) fmt --all --check

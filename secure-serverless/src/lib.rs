@@ -51,3 +51,7 @@ pub mod repository;
 #[cfg(feature = "logs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub mod logs;
+
+#[cfg(feature = "apigw")]
+#[cfg_attr(docsrs, doc(cfg(feature = "apigw")))]
+pub mod apigw;

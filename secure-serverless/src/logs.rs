@@ -261,6 +261,33 @@ impl Default for LogStoreConfig {
     }
 }
 
+/// A configuration variable that is not a number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("environment variable {0} must be a whole number")]
+pub struct BadEnvNumber(pub &'static str);
+
+fn env_number<T: std::str::FromStr>(name: &'static str) -> Result<Option<T>, BadEnvNumber> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse().map(Some).map_err(|_| BadEnvNumber(name)),
+        _ => Ok(None),
+    }
+}
+
+impl LogStoreConfig {
+    /// Reads `LOG_SHARDS` (default 8) and `RETENTION_DAYS` (default: keep).
+    ///
+    /// # Errors
+    /// [`BadEnvNumber`] naming a variable that is not a whole number.
+    pub fn from_env() -> Result<Self, BadEnvNumber> {
+        Ok(LogStoreConfig {
+            shards: env_number("LOG_SHARDS")?.unwrap_or(DEFAULT_SHARDS),
+            retention: env_number::<u64>("RETENTION_DAYS")?
+                .map(|d| Duration::from_secs(d.saturating_mul(86_400))),
+            ..LogStoreConfig::default()
+        })
+    }
+}
+
 /// A listing request: newest first, optionally one type and a time range.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {

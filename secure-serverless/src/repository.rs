@@ -228,10 +228,47 @@ pub struct Repository {
     batch_base_delay: Duration,
 }
 
+/// A DynamoDB client for request handlers: configuration from the
+/// environment (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`) and bounded
+/// timeouts, so an unreachable DynamoDB becomes a retryable error in about
+/// `operation` time instead of hanging until the function's own timeout.
+pub fn client_with_timeouts(
+    sdk_config: &aws_types::SdkConfig,
+    attempt: Duration,
+    operation: Duration,
+) -> Client {
+    let timeouts = aws_smithy_types::timeout::TimeoutConfig::builder()
+        .connect_timeout(attempt.min(Duration::from_secs(1)))
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(operation)
+        .build();
+    let config = aws_sdk_dynamodb::config::Builder::from(sdk_config)
+        .timeout_config(timeouts)
+        .build();
+    Client::from_conf(config)
+}
+
 /// Longest page [`Repository::query`] returns by default.
 pub const DEFAULT_MAX_PAGE_SIZE: u32 = 100;
 
 impl Repository {
+    /// A repository for `table` whose cursors are sealed with a random key
+    /// made for this process: fine for one instance; give every instance the
+    /// same key with [`with_cursor_key`](Self::with_cursor_key) when cursors
+    /// cross instances (Lambda).
+    pub fn new_with_random_cursor_key(client: Client, table: impl Into<String>) -> Self {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).expect("the operating system's random source is available");
+        Self::new(client, table, CursorKey::new(&key).expect("32 bytes"))
+    }
+
+    /// Replaces the cursor key.
+    #[must_use]
+    pub fn with_cursor_key(mut self, key: CursorKey) -> Self {
+        self.cursor_key = key;
+        self
+    }
+
     /// A repository for `table`; `cursor_key` authenticates its cursors.
     pub fn new(client: Client, table: impl Into<String>, cursor_key: CursorKey) -> Self {
         Repository {

@@ -1,0 +1,161 @@
+//! The reader Lambda: `GET /stats` -> log records, newest first.
+//!
+//! Query parameters (any other parameter, or one given twice, is a 400):
+//!
+//! | parameter | meaning |
+//! |---|---|
+//! | `limit` | page size, 1 to 100 (default 25) |
+//! | `cursor` | the `next_cursor` of the previous page (opaque, tamper-evident) |
+//! | `type` | only records of this type |
+//! | `from`, `to` | RFC 3339 bounds, inclusive |
+//!
+//! Answers `200 {"items": [...], "next_cursor": "..." | null}` with
+//! `Content-Type: application/json`, `X-Content-Type-Options: nosniff` and
+//! `Cache-Control: no-store`; 400 with a JSON error for bad parameters or a
+//! modified cursor; 503 with `Retry-After` when DynamoDB is unavailable.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `TABLE_NAME` | the log table (required) |
+//! | `LOG_SHARDS` | as the writer's (default 8) |
+//! | `CURSOR_KEY_ID` | Secrets Manager id of the cursor-signing key (deployed form, via the extension) |
+//! | `CURSOR_KEY_FILE` / `CURSOR_KEY` | local runs only; at least 32 bytes |
+
+use lambda_runtime::{Error, LambdaEvent};
+use secrecy::ExposeSecret;
+use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
+use secure_serverless::cursor::CursorKey;
+use secure_serverless::log_entry::LogType;
+use secure_serverless::logs::{
+    DEFAULT_PAGE_SIZE, ListQuery, LogStore, LogStoreConfig, MAX_PAGE_SIZE, parse_rfc3339_millis,
+};
+use secure_serverless::repository::{RepoError, Repository};
+use secure_serverless::secret_source::{AnySource, SecretSource};
+
+/// The handler's state, built once per cold start.
+#[derive(Debug)]
+pub struct Reader {
+    store: LogStore,
+}
+
+impl Reader {
+    /// A reader on `store`.
+    pub fn new(store: LogStore) -> Self {
+        Reader { store }
+    }
+
+    /// Reads the configuration described in the crate docs.
+    ///
+    /// # Errors
+    /// A missing `TABLE_NAME`, an unavailable or short cursor key.
+    pub async fn from_env(client: aws_sdk_dynamodb::Client) -> Result<Self, Error> {
+        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
+        let key = AnySource::from_env("CURSOR_KEY")?.fetch().await?;
+        let key = CursorKey::new(key.current.expose_secret().as_bytes())?;
+        let config = LogStoreConfig::from_env()?;
+        Ok(Reader {
+            store: LogStore::new(Repository::new(client, table, key), config),
+        })
+    }
+
+    /// Answers one request; never fails.
+    pub async fn handle(&self, req: &ProxyRequest) -> ProxyResponse {
+        match self.try_handle(req).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::info!(status = e.status(), code = e.code(), "request refused");
+                e.into_response()
+            }
+        }
+    }
+
+    async fn try_handle(&self, req: &ProxyRequest) -> Result<ProxyResponse, ApiError> {
+        if req.http_method != "GET" {
+            return Err(ApiError::new(405, "method_not_allowed", "use GET"));
+        }
+        let mut q = ListQuery {
+            limit: DEFAULT_PAGE_SIZE,
+            ..ListQuery::default()
+        };
+        for (name, value) in apigw::query_params(req, &["limit", "cursor", "type", "from", "to"])? {
+            let bad = |code, msg: String| ApiError::bad_request(code, msg).field(name);
+            match name {
+                "limit" => {
+                    q.limit = value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|l| (1..=MAX_PAGE_SIZE).contains(l))
+                        .ok_or_else(|| {
+                            bad(
+                                "invalid_limit",
+                                format!("limit must be an integer from 1 to {MAX_PAGE_SIZE}"),
+                            )
+                        })?;
+                }
+                "cursor" => q.cursor = Some(value.to_owned()),
+                "type" => {
+                    q.log_type = Some(
+                        LogType::new(value)
+                            .map_err(|r| bad("invalid_type", format!("type {r}")))?,
+                    )
+                }
+                "from" | "to" => {
+                    let ms = parse_rfc3339_millis(value).map_err(|_| {
+                        bad(
+                            "invalid_time",
+                            format!(
+                                "{name} must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z"
+                            ),
+                        )
+                    })?;
+                    if name == "from" {
+                        q.from_ms = Some(ms)
+                    } else {
+                        q.to_ms = Some(ms)
+                    }
+                }
+                _ => unreachable!("query_params only returns allowed names"),
+            }
+        }
+        if let (Some(f), Some(t)) = (q.from_ms, q.to_ms)
+            && f > t
+        {
+            return Err(
+                ApiError::bad_request("invalid_time_range", "from must not be after to")
+                    .field("from"),
+            );
+        }
+        let page = self.store.list(&q).await.map_err(|e| match e {
+            RepoError::Cursor(_) => {
+                ApiError::bad_request("invalid_cursor", "cursor is not a cursor of this listing")
+                    .field("cursor")
+            }
+            e if e.is_retryable() => {
+                tracing::warn!(error = %e, "storage unavailable");
+                ApiError::unavailable(1)
+            }
+            e => {
+                tracing::error!(error = ?e, "storage error");
+                ApiError::new(500, "storage_error", "records could not be read")
+            }
+        })?;
+        tracing::info!(
+            status = 200,
+            items = page.items.len(),
+            more = page.next_cursor.is_some(),
+            "page served"
+        );
+        Ok(apigw::json_response(200, &page))
+    }
+}
+
+/// The Lambda handler.
+///
+/// # Errors
+/// Never: every outcome is an HTTP answer.
+pub async fn handler(
+    state: &Reader,
+    event: LambdaEvent<ProxyRequest>,
+) -> Result<ProxyResponse, Error> {
+    Ok(state.handle(&event.payload).await)
+}

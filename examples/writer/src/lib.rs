@@ -1,0 +1,149 @@
+//! The writer Lambda: `POST /log` -> validate, sanitise, store once.
+//!
+//! | answer | when |
+//! |---|---|
+//! | 201 `{id, timestamp, type}` | stored (or an idempotent replay: header `idempotency-replayed: true`) |
+//! | 400 | malformed body, missing/unknown/duplicate/mistyped field, bad `Idempotency-Key`, repeated header |
+//! | 413 | body or payload over its cap |
+//! | 415 | `Content-Type` is not `application/json` |
+//! | 422 | `type` breaks its rule, payload cannot be sanitised (nesting) |
+//! | 409 | `Idempotency-Key` reused with a different body |
+//! | 503 + `Retry-After` | DynamoDB throttled or unreachable (nothing was written) |
+//!
+//! The handler never returns an error to the runtime (so API Gateway never
+//! answers 502) and logs neither the payload nor any header value.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `TABLE_NAME` | the log table (required) |
+//! | `LOG_SHARDS` | write shards, as in the table design (default 8) |
+//! | `RETENTION_DAYS` | records expire after this many days (DynamoDB TTL; default: never) |
+//! | `MAX_PAYLOAD_BYTES` | payload cap before sanitising (default 65536) |
+
+use lambda_runtime::{Error, LambdaEvent};
+use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
+use secure_serverless::log_entry::LogEntryParser;
+use secure_serverless::logs::{Appended, LogStore, LogStoreConfig, LogWriter, WriteError};
+use secure_serverless::repository::Repository;
+use secure_serverless::sanitize::Sanitizer;
+
+/// The handler's state, built once per cold start.
+#[derive(Debug)]
+pub struct Writer {
+    inner: LogWriter<LogStore>,
+}
+
+impl Writer {
+    /// A writer on `store` with the seed's sanitising policy.
+    pub fn new(store: LogStore, max_payload_bytes: usize) -> Self {
+        Writer {
+            inner: LogWriter::new(
+                LogEntryParser::with_max_payload_bytes(Sanitizer::default(), max_payload_bytes),
+                store,
+            ),
+        }
+    }
+
+    /// Reads the configuration described in the crate docs; `client` is the
+    /// DynamoDB client built once in `main`.
+    ///
+    /// # Errors
+    /// A missing `TABLE_NAME` or a malformed number.
+    pub fn from_env(client: aws_sdk_dynamodb::Client) -> Result<Self, Error> {
+        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
+        let store = LogStore::new(
+            Repository::new_with_random_cursor_key(client, table),
+            LogStoreConfig::from_env()?,
+        );
+        let cap = match std::env::var("MAX_PAYLOAD_BYTES") {
+            Ok(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| "MAX_PAYLOAD_BYTES must be a whole number")?,
+            Err(_) => secure_serverless::log_entry::DEFAULT_MAX_PAYLOAD_BYTES,
+        };
+        Ok(Self::new(store, cap))
+    }
+
+    /// The store.
+    pub fn store(&self) -> &LogStore {
+        self.inner.sink()
+    }
+
+    /// Answers one request; never fails.
+    pub async fn handle(&self, req: &ProxyRequest) -> ProxyResponse {
+        match self.try_handle(req).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::info!(status = e.status(), code = e.code(), "request refused");
+                e.into_response()
+            }
+        }
+    }
+
+    async fn try_handle(&self, req: &ProxyRequest) -> Result<ProxyResponse, ApiError> {
+        if req.http_method != "POST" {
+            return Err(ApiError::new(405, "method_not_allowed", "use POST"));
+        }
+        apigw::require_json(req)?;
+        let key = apigw::single_header(req, "idempotency-key")?;
+        let body = apigw::body_bytes(req)?;
+        let outcome = self.inner.write(&body, key).await.map_err(|e| match e {
+            WriteError::Invalid(e) => {
+                let err = ApiError::new(e.http_status(), e.code(), e.to_string());
+                match e.field() {
+                    Some(f) => err.field(f.chars().take(64).collect::<String>()),
+                    None => err,
+                }
+            }
+            WriteError::IdempotencyKey(e) => {
+                ApiError::bad_request("invalid_idempotency_key", e.to_string())
+                    .field("idempotency-key")
+            }
+            WriteError::Storage(e) if e.is_retryable() => {
+                tracing::warn!(error = %e, "storage unavailable");
+                ApiError::unavailable(1)
+            }
+            WriteError::Storage(e) => {
+                tracing::error!(error = ?e, "storage error");
+                ApiError::new(500, "storage_error", "the record could not be stored")
+            }
+            other => {
+                tracing::error!(error = ?other, "unexpected error");
+                ApiError::new(500, "internal", "the record could not be stored")
+            }
+        })?;
+        match outcome {
+            Appended::Created(receipt) => {
+                tracing::info!(status = 201, id = receipt.id, "record stored");
+                Ok(apigw::json_response(201, &receipt))
+            }
+            Appended::Replayed(receipt) => {
+                tracing::info!(status = 201, id = receipt.id, "idempotent replay");
+                let mut r = apigw::json_response(201, &receipt);
+                r.headers.insert(
+                    "idempotency-replayed",
+                    "true".parse().expect("static header value"),
+                );
+                Ok(r)
+            }
+            Appended::Conflict => Err(ApiError::new(
+                409,
+                "idempotency_conflict",
+                "this Idempotency-Key was used with a different request",
+            )
+            .field("idempotency-key")),
+        }
+    }
+}
+
+/// The Lambda handler.
+///
+/// # Errors
+/// Never: every outcome is an HTTP answer.
+pub async fn handler(
+    state: &Writer,
+    event: LambdaEvent<ProxyRequest>,
+) -> Result<ProxyResponse, Error> {
+    Ok(state.handle(&event.payload).await)
+}

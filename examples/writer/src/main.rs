@@ -1,0 +1,16 @@
+//! Wires the handler into the Lambda runtime; the DynamoDB client is built once.
+use lambda_runtime::{Error, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let client = secure_serverless::repository::client_with_timeouts(
+        &config,
+        std::time::Duration::from_secs(2),
+        std::time::Duration::from_secs(6),
+    );
+    let state = writer::Writer::from_env(client)?;
+    let state = &state;
+    lambda_runtime::run(service_fn(move |event| writer::handler(state, event))).await
+}

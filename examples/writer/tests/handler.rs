@@ -1,0 +1,304 @@
+//! The writer handler against DynamoDB Local: statuses, idempotency, and
+//! 10,000 concurrent writes.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use secure_serverless::apigw::ProxyRequest;
+use secure_serverless::cursor::CursorKey;
+use secure_serverless::logs::{ListQuery, LogStore, LogStoreConfig};
+use secure_serverless::repository::Repository;
+use serde_json::{Value, json};
+use writer::Writer;
+
+fn fixture() -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/events/post-log.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap()
+}
+
+fn request(content_type: Option<&str>, extra_headers: &[(&str, &str)], body: &str) -> ProxyRequest {
+    let mut e = fixture();
+    let (mut h, mut mh) = (json!({}), json!({}));
+    if let Some(ct) = content_type {
+        h["Content-Type"] = json!(ct);
+        mh["Content-Type"] = json!([ct]);
+    }
+    for (k, v) in extra_headers {
+        h[*k] = json!(v);
+        let list = mh
+            .get(*k)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut list = list;
+        list.push(json!(v));
+        mh[*k] = Value::Array(list);
+    }
+    e["headers"] = h;
+    e["multiValueHeaders"] = mh;
+    e["body"] = json!(body);
+    serde_json::from_value(e).unwrap()
+}
+
+async fn writer() -> (Writer, test_support::TestTable) {
+    let client = test_support::client().await;
+    let name = test_support::unique_table_name("writer");
+    let store = LogStore::new(
+        Repository::new(
+            client.clone(),
+            name.clone(),
+            CursorKey::new(&[3u8; 32]).unwrap(),
+        ),
+        LogStoreConfig::default(),
+    );
+    store.create_table().await.unwrap();
+    (
+        Writer::new(store, 64 * 1024),
+        test_support::TestTable::adopt(client, name).await,
+    )
+}
+
+fn body_json(r: &secure_serverless::apigw::ProxyResponse) -> Value {
+    serde_json::from_slice(r.body.as_ref().expect("every answer has a body").as_ref()).unwrap()
+}
+
+fn assert_json_error(r: &secure_serverless::apigw::ProxyResponse, status: i64, code: &str) {
+    assert_eq!(r.status_code, status, "{:?}", body_json(r));
+    assert_eq!(r.headers["content-type"], "application/json");
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert_eq!(body_json(r)["error"]["code"], code);
+}
+
+const JSON: Option<&str> = Some("application/json");
+
+#[tokio::test]
+async fn created_with_receipt_and_sanitised_payload() {
+    let (w, _t) = writer().await;
+    let r = w
+        .handle(&request(
+            JSON,
+            &[],
+            r#"{"type":"audit","payload":"<b>hi</b><img src=x onerror=alert(1)>"}"#,
+        ))
+        .await;
+    assert_eq!(r.status_code, 201);
+    let receipt = body_json(&r);
+    assert_eq!(receipt["type"], "audit");
+    assert!(
+        receipt["id"].as_str().unwrap().len() == 36
+            && receipt["timestamp"].as_str().unwrap().ends_with('Z')
+    );
+    assert_eq!(
+        receipt.as_object().unwrap().len(),
+        3,
+        "exactly {{id, timestamp, type}}"
+    );
+    let page = w
+        .store()
+        .list(&ListQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].payload, "<b>hi</b>");
+    // The checked-in fixture works too.
+    let r = w.handle(&serde_json::from_value(fixture()).unwrap()).await;
+    assert_eq!(r.status_code, 201);
+    // charset parameter accepted
+    assert_eq!(
+        w.handle(&request(
+            Some("application/json; charset=UTF-8"),
+            &[],
+            r#"{"type":"a","payload":""}"#
+        ))
+        .await
+        .status_code,
+        201
+    );
+}
+
+#[tokio::test]
+async fn every_failure_is_a_json_4xx_and_writes_nothing() {
+    let (w, table) = writer().await;
+    let big = format!(
+        r#"{{"type":"t","payload":"{}"}}"#,
+        "x".repeat(64 * 1024 + 1)
+    );
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let deep = format!(r#"{{"type":"t","payload":"{}"}}"#, "<i>".repeat(1000));
+    let cases: Vec<(Option<&str>, Vec<(&str, &str)>, &str, i64, &str)> = vec![
+        (JSON, vec![], "", 400, "empty_body"),
+        (JSON, vec![], "{", 400, "malformed_json"),
+        (JSON, vec![], "[]", 400, "not_an_object"),
+        (JSON, vec![], r#"{"type":"t"}"#, 400, "missing_field"),
+        (
+            JSON,
+            vec![],
+            r#"{"type":"t","payload":"p","x":1}"#,
+            400,
+            "unknown_field",
+        ),
+        (
+            JSON,
+            vec![],
+            r#"{"type":"t","type":"u","payload":"p"}"#,
+            400,
+            "duplicate_field",
+        ),
+        (
+            JSON,
+            vec![],
+            r#"{"type":1,"payload":"p"}"#,
+            400,
+            "wrong_type",
+        ),
+        (
+            JSON,
+            vec![],
+            r#"{"type":"a b","payload":"p"}"#,
+            422,
+            "invalid_type",
+        ),
+        (JSON, vec![], &big, 413, "payload_too_large"),
+        (JSON, vec![], &huge, 413, "body_too_large"),
+        (JSON, vec![], &deep, 422, "payload_rejected"),
+        (
+            None,
+            vec![],
+            r#"{"type":"t","payload":"p"}"#,
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            Some("text/plain"),
+            vec![],
+            r#"{"type":"t","payload":"p"}"#,
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            Some("application/json; charset=latin1"),
+            vec![],
+            r#"{"type":"t","payload":"p"}"#,
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            JSON,
+            vec![("Idempotency-Key", "has space")],
+            r#"{"type":"t","payload":"p"}"#,
+            400,
+            "invalid_idempotency_key",
+        ),
+        (
+            JSON,
+            vec![("Idempotency-Key", "a"), ("Idempotency-Key", "b")],
+            r#"{"type":"t","payload":"p"}"#,
+            400,
+            "duplicate_header",
+        ),
+    ];
+    for (ct, headers, body, status, code) in cases {
+        let r = w.handle(&request(ct, &headers, body)).await;
+        assert_json_error(&r, status, code);
+    }
+    let mut invalid_utf8 = request(JSON, &[], "");
+    invalid_utf8.body = Some("/w==".into());
+    invalid_utf8.is_base64_encoded = true;
+    assert_json_error(&w.handle(&invalid_utf8).await, 400, "invalid_utf8");
+    invalid_utf8.body = Some("not base64!".into());
+    assert_json_error(&w.handle(&invalid_utf8).await, 400, "invalid_body_encoding");
+    let mut get = request(JSON, &[], "{}");
+    get.http_method = "GET".parse().unwrap();
+    assert_json_error(&w.handle(&get).await, 405, "method_not_allowed");
+    assert_eq!(table.count().await, 0, "nothing was written");
+}
+
+#[tokio::test]
+async fn idempotency_replay_and_conflict() {
+    let (w, _t) = writer().await;
+    let body = r#"{"type":"t","payload":"once"}"#;
+    let first = w
+        .handle(&request(JSON, &[("Idempotency-Key", "order-1")], body))
+        .await;
+    assert_eq!(first.status_code, 201);
+    let again = w
+        .handle(&request(JSON, &[("Idempotency-Key", "order-1")], body))
+        .await;
+    assert_eq!(again.status_code, 201);
+    assert_eq!(again.headers["idempotency-replayed"], "true");
+    assert_eq!(body_json(&again), body_json(&first));
+    let conflict = w
+        .handle(&request(
+            JSON,
+            &[("Idempotency-Key", "order-1")],
+            r#"{"type":"t","payload":"other"}"#,
+        ))
+        .await;
+    assert_json_error(&conflict, 409, "idempotency_conflict");
+    let page = w
+        .store()
+        .list(&ListQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+}
+
+#[tokio::test]
+async fn ten_thousand_concurrent_writes_are_all_stored_and_readable() {
+    let (w, table) = writer().await;
+    let w = Arc::new(w);
+    let mut tasks = tokio::task::JoinSet::new();
+    const TASKS: usize = 32;
+    const TOTAL: usize = 10_000;
+    for t in 0..TASKS {
+        let w = Arc::clone(&w);
+        tasks.spawn(async move {
+            let mut ids = Vec::new();
+            for i in (t..TOTAL).step_by(TASKS) {
+                let r = w
+                    .handle(&request(
+                        JSON,
+                        &[],
+                        &format!(r#"{{"type":"load","payload":"record {i}"}}"#),
+                    ))
+                    .await;
+                assert_eq!(r.status_code, 201, "{:?}", r.body);
+                ids.push(body_json(&r)["id"].as_str().unwrap().to_owned());
+            }
+            ids
+        });
+    }
+    let mut acknowledged = HashSet::new();
+    while let Some(ids) = tasks.join_next().await {
+        acknowledged.extend(ids.unwrap());
+    }
+    assert_eq!(acknowledged.len(), TOTAL);
+    assert_eq!(table.count().await, TOTAL);
+    let mut q = ListQuery {
+        limit: 100,
+        ..Default::default()
+    };
+    let mut read = HashSet::new();
+    loop {
+        let page = w.store().list(&q).await.unwrap();
+        for item in page.items {
+            assert!(read.insert(item.id), "a record was returned twice");
+        }
+        match page.next_cursor {
+            Some(c) => q.cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(read, acknowledged, "every acknowledged id is readable");
+}

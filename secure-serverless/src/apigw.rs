@@ -1,0 +1,248 @@
+//! The HTTP edge of API Gateway proxy handlers: strict request access and
+//! uniform JSON answers.
+//!
+//! Every answer carries `Content-Type: application/json`,
+//! `X-Content-Type-Options: nosniff` and `Cache-Control: no-store`. Errors are
+//! `{"error": {"code": ..., "message": ..., "field": ...}}` with a 4xx status
+//! that names the problem, or 503 with `Retry-After` when storage is
+//! temporarily unavailable. A handler built on this module always answers: it
+//! never returns an error to the runtime, so API Gateway never turns a bad
+//! request into a 502.
+//!
+//! ```
+//! use secure_serverless::apigw::{ApiError, json_response};
+//!
+//! let ok = json_response(201, &serde_json::json!({"id": "x"}));
+//! assert_eq!(ok.status_code, 201);
+//! let err = ApiError::bad_request("invalid_limit", "limit must be 1 to 100").field("limit").into_response();
+//! assert_eq!(err.status_code, 400);
+//! assert_eq!(err.headers["x-content-type-options"], "nosniff");
+//! ```
+
+use std::borrow::Cow;
+
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use aws_lambda_events::encodings::Body;
+use aws_lambda_events::http::{HeaderMap, HeaderValue};
+use base64::Engine as _;
+use serde::Serialize;
+
+/// An API Gateway REST proxy request.
+pub type ProxyRequest = ApiGatewayProxyRequest;
+/// An API Gateway REST proxy response.
+pub type ProxyResponse = ApiGatewayProxyResponse;
+
+fn security_headers() -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert("content-type", HeaderValue::from_static("application/json"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("cache-control", HeaderValue::from_static("no-store"));
+    h
+}
+
+/// A JSON answer with the security headers.
+pub fn json_response<T: Serialize + ?Sized>(status: u16, body: &T) -> ProxyResponse {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| {
+        r#"{"error":{"code":"internal","message":"response could not be encoded"}}"#.to_owned()
+    });
+    let mut r = ProxyResponse::default();
+    r.status_code = i64::from(status);
+    r.headers = security_headers();
+    r.body = Some(Body::Text(text));
+    r
+}
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    status: u16,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+    retry_after: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    /// An error with any status.
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            retry_after: None,
+        }
+    }
+    /// 400.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(400, code, message)
+    }
+    /// 503 with `Retry-After: seconds`.
+    pub fn unavailable(seconds: u32) -> Self {
+        let mut e = Self::new(
+            503,
+            "storage_unavailable",
+            "storage is temporarily unavailable; retry later",
+        );
+        e.retry_after = Some(seconds);
+        e
+    }
+    /// Names the request field at fault.
+    #[must_use]
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+    /// The status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// The machine-readable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+    /// The answer.
+    pub fn into_response(self) -> ProxyResponse {
+        let mut r = json_response(
+            self.status,
+            &ErrorBody {
+                error: ErrorDetail {
+                    code: self.code,
+                    message: &self.message,
+                    field: self.field.as_deref(),
+                },
+            },
+        );
+        if let Some(s) = self.retry_after {
+            r.headers.insert("retry-after", HeaderValue::from(s));
+        }
+        r
+    }
+}
+
+/// The single value of header `name` (case-insensitive), `None` when absent.
+///
+/// # Errors
+/// 400 when the header is repeated or not visible ASCII.
+pub fn single_header<'a>(req: &'a ProxyRequest, name: &str) -> Result<Option<&'a str>, ApiError> {
+    let multi = req.multi_value_headers.get_all(name);
+    let values: Vec<&HeaderValue> = if multi.iter().next().is_some() {
+        multi.iter().collect()
+    } else {
+        req.headers.get_all(name).iter().collect()
+    };
+    match values.as_slice() {
+        [] => Ok(None),
+        [one] => one.to_str().map(Some).map_err(|_| {
+            ApiError::bad_request(
+                "invalid_header",
+                format!("header {name} is not visible ASCII"),
+            )
+            .field(name)
+        }),
+        _ => Err(ApiError::bad_request(
+            "duplicate_header",
+            format!("header {name} appears more than once"),
+        )
+        .field(name)),
+    }
+}
+
+/// Requires a JSON body: `Content-Type: application/json` (optionally
+/// `; charset=utf-8`).
+///
+/// # Errors
+/// 415 otherwise.
+pub fn require_json(req: &ProxyRequest) -> Result<(), ApiError> {
+    let ct = single_header(req, "content-type")?;
+    let ok = ct.is_some_and(|v| {
+        let mut parts = v.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("");
+        media.eq_ignore_ascii_case("application/json")
+            && parts
+                .all(|p| p.is_empty() || p.replace(' ', "").eq_ignore_ascii_case("charset=utf-8"))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            415,
+            "unsupported_media_type",
+            "Content-Type must be application/json",
+        )
+        .field("content-type"))
+    }
+}
+
+/// The request body as bytes (decoding base64 when API Gateway encoded it).
+///
+/// # Errors
+/// 400 when the body is flagged base64 but is not.
+pub fn body_bytes(req: &ProxyRequest) -> Result<Cow<'_, [u8]>, ApiError> {
+    let body = req.body.as_deref().unwrap_or("");
+    if req.is_base64_encoded {
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map(Cow::Owned)
+            .map_err(|_| {
+                ApiError::bad_request("invalid_body_encoding", "body is flagged base64 but is not")
+            })
+    } else {
+        Ok(Cow::Borrowed(body.as_bytes()))
+    }
+}
+
+/// The query parameters, each at most once and all in `allowed`.
+///
+/// # Errors
+/// 400 naming an unknown or repeated parameter.
+pub fn query_params<'a>(
+    req: &'a ProxyRequest,
+    allowed: &[&str],
+) -> Result<Vec<(&'a str, &'a str)>, ApiError> {
+    let mut out = Vec::new();
+    for (name, _) in req.query_string_parameters.iter() {
+        if !allowed.contains(&name) {
+            let shown: String = name.chars().take(64).collect();
+            return Err(ApiError::bad_request(
+                "unknown_parameter",
+                format!(
+                    "query parameter {shown:?} is not supported; use {}",
+                    allowed.join(", ")
+                ),
+            )
+            .field(shown));
+        }
+        let all: Vec<&str> = match req.multi_value_query_string_parameters.all(name) {
+            Some(v) if !v.is_empty() => v,
+            _ => req.query_string_parameters.all(name).unwrap_or_default(),
+        };
+        match all.as_slice() {
+            [one] => out.push((name, *one)),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "duplicate_parameter",
+                    format!("query parameter {name} appears more than once"),
+                )
+                .field(name));
+            }
+        }
+    }
+    Ok(out)
+}
