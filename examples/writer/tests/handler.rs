@@ -77,6 +77,9 @@ fn assert_json_error(r: &secure_serverless::apigw::ProxyResponse, status: i64, c
 
 const JSON: Option<&str> = Some("application/json");
 
+/// Content type, extra headers, body, expected status, expected error code.
+type Case<'a> = (Option<&'a str>, Vec<(&'a str, &'a str)>, &'a str, i64, &'a str);
+
 #[tokio::test]
 async fn created_with_receipt_and_sanitised_payload() {
     let (w, _t) = writer().await;
@@ -133,7 +136,7 @@ async fn every_failure_is_a_json_4xx_and_writes_nothing() {
     );
     let huge = "x".repeat(2 * 1024 * 1024);
     let deep = format!(r#"{{"type":"t","payload":"{}"}}"#, "<i>".repeat(1000));
-    let cases: Vec<(Option<&str>, Vec<(&str, &str)>, &str, i64, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (JSON, vec![], "", 400, "empty_body"),
         (JSON, vec![], "{", 400, "malformed_json"),
         (JSON, vec![], "[]", 400, "not_an_object"),
