@@ -78,7 +78,13 @@ fn assert_json_error(r: &secure_serverless::apigw::ProxyResponse, status: i64, c
 const JSON: Option<&str> = Some("application/json");
 
 /// Content type, extra headers, body, expected status, expected error code.
-type Case<'a> = (Option<&'a str>, Vec<(&'a str, &'a str)>, &'a str, i64, &'a str);
+type Case<'a> = (
+    Option<&'a str>,
+    Vec<(&'a str, &'a str)>,
+    &'a str,
+    i64,
+    &'a str,
+);
 
 #[tokio::test]
 async fn created_with_receipt_and_sanitised_payload() {
