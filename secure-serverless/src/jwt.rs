@@ -484,13 +484,15 @@ impl JwksSource for JwksEnv {
     }
 }
 
-/// A JWKS from a file or an environment variable, chosen at start-up.
+/// A JWKS source chosen at start-up.
 #[derive(Debug, Clone)]
 pub enum AnyJwks {
     /// Read from a file.
     File(JwksFile),
     /// Held in an environment variable.
     Env(JwksEnv),
+    /// The keys given at construction, never refreshed.
+    Fixed(NoRefresh),
 }
 
 impl JwksSource for AnyJwks {
@@ -498,6 +500,7 @@ impl JwksSource for AnyJwks {
         match self {
             AnyJwks::File(s) => s.fetch().await,
             AnyJwks::Env(s) => s.fetch().await,
+            AnyJwks::Fixed(s) => s.fetch().await,
         }
     }
 }

@@ -48,7 +48,11 @@
 //! digest are written in one transaction, each create-only. A retry with the
 //! same key finds the guard (DynamoDB returns it on the failed condition, so no
 //! read permission is needed): same request, the first record's receipt is
-//! returned and nothing is written; different request, a conflict.
+//! returned and nothing is written; different request, a conflict. The guard
+//! keeps a copy of the record, and a replay first makes sure the record
+//! exists (create-only put): a store that is not atomic (DynamoDB Local
+//! killed mid-transaction) cannot turn a retry into an acknowledged record
+//! that was never stored.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -119,6 +123,12 @@ struct GuardItem {
     #[serde(rename = "type")]
     log_type: String,
     expires_at: u64,
+    /// The record's payload and expiry, so a replay can restore a record the
+    /// guard outlived (see [`LogStore`]'s idempotency notes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    payload: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    record_expires_at: Option<u64>,
 }
 
 impl Item for GuardItem {
@@ -497,10 +507,13 @@ impl LogSink for LogStore {
             timestamp: item.timestamp.clone(),
             log_type: item.log_type.clone(),
             expires_at: now + self.config.idempotency_window.as_secs(),
+            payload: Some(item.payload.clone()),
+            record_expires_at: item.expires_at,
         };
         match self.repo.put_new_guarded(&guard, &item).await? {
             None => Ok(Appended::Created(record.receipt())),
             Some(first) if first.request_hash == idem.request_hash => {
+                self.restore(&first).await?;
                 Ok(Appended::Replayed(Receipt {
                     id: first.id,
                     timestamp: first.timestamp,
@@ -508,6 +521,40 @@ impl LogSink for LogStore {
                 }))
             }
             Some(_) => Ok(Appended::Conflict),
+        }
+    }
+}
+
+impl LogStore {
+    /// Makes sure the record a guard points to exists before a replay is
+    /// acknowledged: a create-only put of the guard's copy, where
+    /// `AlreadyExists` is the normal case. DynamoDB's transactions are
+    /// atomic, so this only ever writes when a store is not (DynamoDB Local
+    /// killed mid-transaction leaves the guard without its record; our fault
+    /// test caught it). Needs no permission beyond `PutItem`.
+    async fn restore(&self, guard: &GuardItem) -> Result<(), RepoError> {
+        let (Some(payload), Ok(id)) = (&guard.payload, guard.id.parse::<Uuid>()) else {
+            return Ok(());
+        };
+        let shard = self.shard_of(&id);
+        let item = LogItem {
+            pk: format!("LOG#{shard:02}"),
+            sk: guard.id.clone(),
+            type_pk: format!("{}#{shard:02}", guard.log_type),
+            id: guard.id.clone(),
+            timestamp: guard.timestamp.clone(),
+            log_type: guard.log_type.clone(),
+            payload: payload.clone(),
+            expires_at: guard.record_expires_at,
+        };
+        match self.repo.put_new(&item).await {
+            Ok(()) => {
+                #[cfg(feature = "tracing")]
+                tracing::warn!(id = %guard.id, "restored a record its idempotency guard outlived");
+                Ok(())
+            }
+            Err(RepoError::AlreadyExists) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 }

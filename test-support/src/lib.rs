@@ -199,3 +199,5 @@ impl TestTable {
         }
     }
 }
+pub mod lambda;
+pub mod private_server;

@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// Builds a harness input from the four public XSS corpora in shared/data/xss,
+// Builds a harness input from the four public XSS corpora in tests/data/xss,
 // with a stand-in "sanitiser" that HTML-escapes the whole payload (& < > " ')
 // for both variants. Used to check the harness itself: the escaped outputs must
 // give 0 executions and 0 requests, the raw payloads many executions.
 //
 //   node tests/browser/make-escaped-input.mjs [--xss-dir DIR] [--out FILE]
-// DIR defaults to <repo>/../shared/data/xss; FILE defaults to stdout.
+// DIR defaults to <repo>/tests/data/xss; FILE defaults to stdout.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-let dir = path.resolve(here, '..', '..', '..', 'shared', 'data', 'xss');
+let dir = path.resolve(here, '..', 'data', 'xss');
 let out = null;
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {

@@ -1,0 +1,341 @@
+//! The whole secure-serverless API on one machine, on loopback:
+//!
+//! ```text
+//! client --> edge listener (CloudFront + AWS WAF)     --> API listener (API Gateway REST)   --> handlers
+//!            Tor exit list: 403                            identity sources: 401                 writer::Writer (POST /log)
+//!            rate-based rule: 429                          authorizer::Authorizer + policy eval  reader::Reader (GET /stats)
+//!            adds X-Origin-Verify, XFF, Via                cache per identity values (TTL)       DynamoDB Local
+//! ```
+//!
+//! The handlers and the authorizer are the very functions the Lambda binaries
+//! run. The edge and the API listener reproduce the behaviour documented for
+//! CloudFront, AWS WAF and API Gateway REST (see [`api`] for the table of
+//! answers). A local token issuer (HS256, a random key per run) stands in for
+//! Cognito: [`Stack::token`] mints tokens with the scopes you ask for.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod edge;
+pub mod http;
+pub mod waf;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use hyper::header::HeaderName;
+use secure_serverless::authorizer::RequestAuthorizer;
+use secure_serverless::cursor::CursorKey;
+use secure_serverless::jwt::{AnyJwks, JwtConfig, JwtVerifier, KeySet, NoRefresh};
+use secure_serverless::logs::{LogStore, LogStoreConfig};
+use secure_serverless::repository::Repository;
+use secure_serverless::secret_source::{AnySource, CachedSecrets, FileSource};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::api::{Api, ApiIdentity, Integration};
+use crate::edge::Edge;
+use crate::waf::{IpBlockList, RateLimiter};
+
+/// A boxed error for start-up failures.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The local issuer's `iss`.
+pub const ISSUER: &str = "https://local-issuer.secure-serverless.invalid";
+/// The local issuer's `aud`.
+pub const AUDIENCE: &str = "logs-api";
+/// The origin header CloudFront adds.
+pub const ORIGIN_HEADER: &str = "x-origin-verify";
+
+/// Everything the stack can be told; [`Config::default`] is what `make run`
+/// uses.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Edge (CloudFront) listener; port 0 picks a free one.
+    pub edge_addr: SocketAddr,
+    /// API (API Gateway) listener; port 0 picks a free one.
+    pub api_addr: SocketAddr,
+    /// The DynamoDB table, created if missing.
+    pub table: String,
+    /// Tor exit lists (one address per line).
+    pub block_lists: Vec<PathBuf>,
+    /// Requests per address per `rate_window`; 0 turns the rule off.
+    pub rate_limit: usize,
+    /// The rate-based rule's window.
+    pub rate_window: Duration,
+    /// API Gateway's authorizer cache TTL (deployed: 300 s); 0 disables it.
+    pub authorizer_cache_ttl: Duration,
+    /// How long the authorizer keeps the origin secret before re-reading it.
+    pub secret_cache_ttl: Duration,
+    /// Where the origin secret file lives (first line current, second previous).
+    pub state_dir: PathBuf,
+    /// Require a bearer JWT (`Authorization`) as well as the origin secret.
+    pub require_jwt: bool,
+    /// Log shards of the table design.
+    pub log_shards: u8,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        Config {
+            edge_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            api_addr: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            table: "secure-serverless-logs".into(),
+            block_lists: vec![
+                here.join("tor-exit-sample.txt"),
+                here.join("local-blocklist.txt"),
+            ],
+            rate_limit: 1000,
+            rate_window: Duration::from_secs(300),
+            authorizer_cache_ttl: Duration::from_secs(300),
+            secret_cache_ttl: Duration::from_secs(1),
+            state_dir: std::env::temp_dir().join("secure-serverless-local"),
+            require_jwt: true,
+            log_shards: 8,
+        }
+    }
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    getrandom::fill(&mut b).expect("the OS random source works");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The running stack.
+#[derive(Debug)]
+pub struct Stack {
+    /// Where the edge listens.
+    pub edge: SocketAddr,
+    /// Where the API listens.
+    pub api: SocketAddr,
+    /// The log store (tests count records through it).
+    pub store: LogStore,
+    signing_key: [u8; 32],
+    secret_file: PathBuf,
+    secret_cache_ttl: Duration,
+    origin_secret: Arc<RwLock<String>>,
+    rotation: Mutex<()>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl Stack {
+    /// Creates the table if missing, writes a fresh origin secret, binds both
+    /// listeners and starts serving.
+    ///
+    /// # Errors
+    /// An unreadable block list, an unusable state dir, a port in use, or
+    /// DynamoDB not answering.
+    pub async fn start(config: Config, client: aws_sdk_dynamodb::Client) -> Result<Stack, Error> {
+        let blocked = IpBlockList::from_files(&config.block_lists)?;
+        std::fs::create_dir_all(&config.state_dir)?;
+        let secret_file = config.state_dir.join(format!(
+            "origin-secret-{}-{}",
+            std::process::id(),
+            random_token(8)
+        ));
+        let secret = random_token(32);
+        write_secret_file(&secret_file, &secret, None)?;
+
+        let cursor_key = CursorKey::new(random_token(32).as_bytes())?;
+        let store = LogStore::new(
+            Repository::new(client, config.table.clone(), cursor_key),
+            LogStoreConfig {
+                shards: config.log_shards,
+                ..LogStoreConfig::default()
+            },
+        );
+        store.create_table().await?;
+
+        let mut signing_key = [0u8; 32];
+        getrandom::fill(&mut signing_key)?;
+        let secrets = CachedSecrets::new(
+            AnySource::File(FileSource::new(secret_file.clone())),
+            config.secret_cache_ttl,
+        );
+        let decider = if config.require_jwt {
+            let keys = KeySet::new().with_hmac("local", &signing_key)?;
+            let verifier = JwtVerifier::with_source(
+                JwtConfig::new([ISSUER], [AUDIENCE])?,
+                keys,
+                AnyJwks::Fixed(NoRefresh),
+            );
+            RequestAuthorizer::with_jwt(authorizer::routes(), verifier)
+        } else {
+            RequestAuthorizer::without_jwt(authorizer::routes())
+        }
+        .origin_header(ORIGIN_HEADER);
+        let mut identity_sources = vec![HeaderName::from_static(ORIGIN_HEADER)];
+        if config.require_jwt {
+            identity_sources.push(HeaderName::from_static("authorization"));
+        }
+
+        let api_listener = TcpListener::bind(config.api_addr).await?;
+        let edge_listener = TcpListener::bind(config.edge_addr).await?;
+        let (api_addr, edge_addr) = (api_listener.local_addr()?, edge_listener.local_addr()?);
+        let api = Arc::new(Api {
+            identity: ApiIdentity {
+                region: "local".into(),
+                account: "000000000000".into(),
+                api_id: "localapi01".into(),
+                stage: "prod".into(),
+            },
+            routes: vec![
+                (
+                    "POST",
+                    "/log",
+                    Integration::Writer(Arc::new(writer::Writer::new(
+                        store.clone(),
+                        secure_serverless::log_entry::DEFAULT_MAX_PAYLOAD_BYTES,
+                    ))),
+                ),
+                (
+                    "GET",
+                    "/stats",
+                    Integration::Reader(Arc::new(reader::Reader::new(store.clone()))),
+                ),
+            ],
+            authorizer: Arc::new(authorizer::Authorizer::new(decider, secrets)),
+            identity_sources,
+            cache_ttl: config.authorizer_cache_ttl,
+            cache: Mutex::default(),
+        });
+        let origin_secret = Arc::new(RwLock::new(secret));
+        let edge = Arc::new(Edge {
+            api: api_addr,
+            blocked,
+            rate: RateLimiter::new(config.rate_limit, config.rate_window),
+            origin_header: HeaderName::from_static(ORIGIN_HEADER),
+            origin_secret: Arc::clone(&origin_secret),
+        });
+
+        let (shutdown, stop) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        let api_handler = Arc::new(move |req, peer| {
+            let api = Arc::clone(&api);
+            async move { api.handle(req, peer).await }
+        });
+        tasks.spawn(http::serve(api_listener, api_handler, stop.clone()));
+        let edge_handler = Arc::new(move |req, peer| {
+            let edge = Arc::clone(&edge);
+            async move { edge.handle(req, peer).await }
+        });
+        tasks.spawn(http::serve(edge_listener, edge_handler, stop));
+        Ok(Stack {
+            edge: edge_addr,
+            api: api_addr,
+            store,
+            signing_key,
+            secret_file,
+            secret_cache_ttl: config.secret_cache_ttl,
+            origin_secret,
+            rotation: Mutex::new(()),
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// A bearer token from the local issuer for `subject` with `scopes`
+    /// (for example `logs:write`), valid for an hour.
+    pub fn token(&self, subject: &str, scopes: &[&str]) -> String {
+        let now = jsonwebtoken::get_current_timestamp();
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.kid = Some("local".into());
+        let claims = serde_json::json!({
+            "iss": ISSUER, "aud": AUDIENCE, "sub": subject,
+            "scope": scopes.join(" "), "iat": now, "exp": now + 3600,
+        });
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(&self.signing_key),
+        )
+        .expect("HS256 signing cannot fail")
+    }
+
+    /// The origin secret the edge currently sends.
+    pub fn origin_secret(&self) -> String {
+        self.origin_secret
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Rotates the origin secret the way the rotator Lambda does: the new
+    /// value becomes current and the old one previous in the secret store,
+    /// then (once the authorizer's secret cache has expired) the edge starts
+    /// sending the new value. Returns the new value.
+    ///
+    /// # Errors
+    /// The secret file cannot be written.
+    pub async fn rotate_origin_secret(&self) -> std::io::Result<String> {
+        let new = random_token(32);
+        {
+            let _g = self.rotation.lock().unwrap_or_else(|p| p.into_inner());
+            let old = self.origin_secret();
+            write_secret_file(&self.secret_file, &new, Some(&old))?;
+        }
+        tokio::time::sleep(self.secret_cache_ttl + Duration::from_millis(50)).await;
+        *self
+            .origin_secret
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = new.clone();
+        Ok(new)
+    }
+
+    /// Ends a rotation: the previous secret is no longer accepted (after the
+    /// authorizer's secret cache TTL).
+    ///
+    /// # Errors
+    /// The secret file cannot be written.
+    pub async fn retire_previous_secret(&self) -> std::io::Result<()> {
+        {
+            let _g = self.rotation.lock().unwrap_or_else(|p| p.into_inner());
+            write_secret_file(&self.secret_file, &self.origin_secret(), None)?;
+        }
+        tokio::time::sleep(self.secret_cache_ttl + Duration::from_millis(50)).await;
+        Ok(())
+    }
+
+    /// Replaces the secret store's content with `text` (fault tests: an
+    /// unreadable or empty secret makes the authorizer fail).
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub async fn corrupt_secret_store(&self, text: &str) -> std::io::Result<()> {
+        std::fs::write(&self.secret_file, text)?;
+        tokio::time::sleep(self.secret_cache_ttl + Duration::from_millis(50)).await;
+        Ok(())
+    }
+
+    /// Stops accepting, lets requests in flight finish, removes the secret file.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+        let _ = std::fs::remove_file(&self.secret_file);
+    }
+}
+
+fn write_secret_file(
+    path: &std::path::Path,
+    current: &str,
+    previous: Option<&str>,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&tmp)?;
+    writeln!(f, "{current}")?;
+    if let Some(p) = previous {
+        writeln!(f, "{p}")?;
+    }
+    f.sync_all()?;
+    std::fs::rename(tmp, path)
+}

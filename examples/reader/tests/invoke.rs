@@ -1,0 +1,96 @@
+//! The reader binary as Lambda runs it, against DynamoDB Local: the compiled
+//! `reader` polls a local Lambda Runtime API (`cargo lambda watch
+//! --only-lambda-apis`) and events go in through `cargo lambda invoke`, as in
+//! the README. Records are written first through the writer's handler.
+
+use secure_serverless::cursor::CursorKey;
+use secure_serverless::logs::{LogStore, LogStoreConfig};
+use secure_serverless::repository::Repository;
+use serde_json::{Value, json};
+use test_support::lambda::LambdaProcess;
+
+const CURSOR_KEY: &str = "reader-invoke-cursor-key-of-32-bytes";
+
+fn event(file: &str) -> Value {
+    let path = format!("{}/../{file}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn response(stdout: &str) -> (i64, Value) {
+    let r: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("not a proxy response ({e}): {stdout}"));
+    assert_eq!(r["headers"]["cache-control"], "no-store", "{r}");
+    let body = serde_json::from_str(r["body"].as_str().expect("a string body")).unwrap();
+    (r["statusCode"].as_i64().expect("a status code"), body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_through_the_runtime_api() {
+    let client = test_support::client().await;
+    let name = test_support::unique_table_name("reader-invoke");
+    let store = LogStore::new(
+        Repository::new(
+            client.clone(),
+            name.clone(),
+            CursorKey::new(CURSOR_KEY.as_bytes()).unwrap(),
+        ),
+        LogStoreConfig::default(),
+    );
+    store.create_table().await.unwrap();
+    let _table = test_support::TestTable::adopt(client, name.clone()).await;
+    let w = writer::Writer::new(store, 64 * 1024);
+    let mut post = event("writer/events/post-log.json");
+    for i in 0..12 {
+        post["body"] = json!(format!(r#"{{"type":"audit","payload":"record {i}"}}"#));
+        let r = w
+            .handle(&serde_json::from_value(post.clone()).unwrap())
+            .await;
+        assert_eq!(r.status_code, 201);
+    }
+
+    let mut f = LambdaProcess::start(
+        env!("CARGO_BIN_EXE_reader"),
+        &[("TABLE_NAME", &name), ("CURSOR_KEY", CURSOR_KEY)],
+    );
+    let first = f.invoke_file(format!(
+        "{}/events/get-stats.json",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    assert!(first.success, "{first:?}");
+    let (status, page) = response(&first.stdout);
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 10);
+    assert_eq!(items[0]["payload"], "record 11", "newest first");
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+
+    let mut next = event("reader/events/get-stats.json");
+    next["queryStringParameters"] = json!({"limit": "10", "cursor": cursor});
+    next["multiValueQueryStringParameters"] = json!({"limit": ["10"], "cursor": [cursor]});
+    let second = f.invoke_json(&next.to_string());
+    let (status, page) = response(&second.stdout);
+    assert_eq!(status, 200, "{page}");
+    let payloads: Vec<_> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["payload"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(payloads, ["record 1", "record 0"]);
+    assert!(page["next_cursor"].is_null());
+
+    let invalid = f.invoke_file(format!(
+        "{}/events/get-stats-invalid.json",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    assert!(
+        invalid.success,
+        "a 4xx is a response, not a function error: {invalid:?}"
+    );
+    let (status, err) = response(&invalid.stdout);
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error"]["field"], "limit");
+}

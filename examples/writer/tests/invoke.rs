@@ -1,0 +1,68 @@
+//! The writer binary as Lambda runs it, against DynamoDB Local: the compiled
+//! `writer` polls a local Lambda Runtime API (`cargo lambda watch
+//! --only-lambda-apis`) and the checked-in events go in through `cargo lambda
+//! invoke`, as in the README.
+
+use secure_serverless::cursor::CursorKey;
+use secure_serverless::logs::{ListQuery, LogStore, LogStoreConfig};
+use secure_serverless::repository::Repository;
+use serde_json::Value;
+use test_support::lambda::LambdaProcess;
+
+fn event_file(name: &str) -> String {
+    format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn response(stdout: &str) -> (i64, Value) {
+    let r: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("not a proxy response ({e}): {stdout}"));
+    let body = serde_json::from_str(r["body"].as_str().expect("a string body")).unwrap();
+    (r["statusCode"].as_i64().expect("a status code"), body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fixtures_through_the_runtime_api() {
+    let client = test_support::client().await;
+    let name = test_support::unique_table_name("writer-invoke");
+    let store = LogStore::new(
+        Repository::new(
+            client.clone(),
+            name.clone(),
+            CursorKey::new(&[5u8; 32]).unwrap(),
+        ),
+        LogStoreConfig::default(),
+    );
+    store.create_table().await.unwrap();
+    let _table = test_support::TestTable::adopt(client, name.clone()).await;
+
+    // The endpoint, region and credentials come from the environment, as the
+    // deployed function's come from Lambda's.
+    let mut f = LambdaProcess::start(env!("CARGO_BIN_EXE_writer"), &[("TABLE_NAME", &name)]);
+
+    let created = f.invoke_file(event_file("post-log"));
+    assert!(created.success, "{created:?}");
+    let (status, receipt) = response(&created.stdout);
+    assert_eq!(status, 201, "{receipt}");
+    assert_eq!(receipt["type"], "audit");
+
+    let invalid = f.invoke_file(event_file("post-log-invalid"));
+    assert!(
+        invalid.success,
+        "a 4xx is a response, not a function error: {invalid:?}"
+    );
+    let (status, err) = response(&invalid.stdout);
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["error"]["field"], "type");
+
+    // Exactly the one valid record is stored, sanitised.
+    let page = store
+        .list(&ListQuery {
+            limit: 10,
+            ..ListQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].id, receipt["id"].as_str().unwrap());
+    assert_eq!(page.items[0].payload, "<b>hello</b>");
+}

@@ -1,0 +1,144 @@
+//! A Lambda function run the way AWS runs it, on loopback: the function's own
+//! binary polls a Lambda Runtime API served by `cargo lambda watch
+//! --only-lambda-apis`, and events go in through `cargo lambda invoke`, the
+//! tool users run by hand. Both processes are killed (by PID) when the
+//! [`LambdaProcess`] is dropped, also when the test fails.
+//!
+//! `cargo-lambda` comes from `tools/requirements.txt`; `make test` installs
+//! it into `.venv/lambda` and puts it on `PATH`.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How to install the tool, named in every failure.
+pub const HOW_TO_GET_CARGO_LAMBDA: &str = "cargo-lambda is not on PATH: run `make test` \
+(it installs tools/requirements.txt into .venv/lambda), or \
+`python3 -m venv .venv/lambda && .venv/lambda/bin/pip install -r tools/requirements.txt` \
+and add .venv/lambda/bin to PATH";
+
+fn cargo_lambda() -> PathBuf {
+    if let Some(p) = std::env::var_os("CARGO_LAMBDA") {
+        return PathBuf::from(p);
+    }
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("cargo-lambda"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{HOW_TO_GET_CARGO_LAMBDA}"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A function binary attached to a local Lambda Runtime API.
+pub struct LambdaProcess {
+    // Field order is drop order: the function first, then the API server.
+    function: Killed,
+    _runtime_api: Killed,
+    port: u16,
+    tool: PathBuf,
+}
+
+/// What `cargo lambda invoke` printed.
+#[derive(Debug)]
+pub struct Invocation {
+    /// Whether the tool exited with success (a function error does not).
+    pub success: bool,
+    /// Standard output: the function's response on success.
+    pub stdout: String,
+    /// Standard error: the function's error on failure.
+    pub stderr: String,
+}
+
+impl LambdaProcess {
+    /// Starts the Runtime API and `binary` (for example
+    /// `env!("CARGO_BIN_EXE_authorizer")`) with the Lambda variables plus
+    /// `env`, and waits until both listen.
+    ///
+    /// # Panics
+    /// When cargo-lambda is missing (the message says how to install it) or a
+    /// process does not start.
+    pub fn start(binary: impl AsRef<Path>, env: &[(&str, &str)]) -> Self {
+        let tool = cargo_lambda();
+        let port = free_port();
+        let runtime_api = Command::new(&tool)
+            .args(["lambda", "watch", "--only-lambda-apis", "--quiet", "-A"])
+            .arg("127.0.0.1")
+            .arg("-P")
+            .arg(port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}: {HOW_TO_GET_CARGO_LAMBDA}", tool.display()));
+        let runtime_api = Killed(runtime_api);
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "cargo lambda watch did not listen on {addr} within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let function = Command::new(binary.as_ref())
+            .env("AWS_LAMBDA_RUNTIME_API", format!("http://{addr}/.rt"))
+            .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}", binary.as_ref().display()));
+        LambdaProcess {
+            function: Killed(function),
+            _runtime_api: runtime_api,
+            port,
+            tool,
+        }
+    }
+
+    /// Sends the event in `event_file` with `cargo lambda invoke --data-file`.
+    pub fn invoke_file(&mut self, event_file: impl AsRef<Path>) -> Invocation {
+        self.invoke_args(&["--data-file".as_ref(), event_file.as_ref().as_os_str()])
+    }
+
+    /// Sends `event` (JSON text) with `cargo lambda invoke --data-ascii`.
+    pub fn invoke_json(&mut self, event: &str) -> Invocation {
+        self.invoke_args(&["--data-ascii".as_ref(), event.as_ref()])
+    }
+
+    fn invoke_args(&mut self, data: &[&std::ffi::OsStr]) -> Invocation {
+        if let Ok(Some(status)) = self.function.0.try_wait() {
+            panic!("the function exited before the invocation: {status}");
+        }
+        let out = Command::new(&self.tool)
+            .args(["lambda", "invoke", "-A", "127.0.0.1", "-P"])
+            .arg(self.port.to_string())
+            .args(data)
+            .stdin(Stdio::null())
+            .output()
+            .expect("cargo lambda invoke runs");
+        Invocation {
+            success: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
