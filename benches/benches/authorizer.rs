@@ -1,0 +1,121 @@
+//! The authorizer's per-call work: the secret check, JWT verification per
+//! algorithm, and the full decision (parse the REQUEST event, check, build
+//! the policy, serialise it).
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use secure_serverless::authorizer::{RequestAuthorizer, RequestEvent, RouteTable};
+use secure_serverless::jwt::{JwtConfig, JwtVerifier, KeySet};
+use secure_serverless::secret::AcceptedSecrets;
+use serde_json::{Value, json};
+
+const ISS: &str = "https://issuer.example";
+const AUD: &str = "logs-api";
+const HMAC: &[u8] = b"bench-hmac-secret-of-at-least-32-bytes!!";
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn key(alg: Algorithm) -> EncodingKey {
+    let k = |f: &str| fixture(&format!("secure-serverless/tests/fixtures/keys/{f}"));
+    match alg {
+        Algorithm::RS256 => EncodingKey::from_rsa_pem(&k("rsa.pem")).unwrap(),
+        Algorithm::ES256 => EncodingKey::from_ec_pem(&k("ec.pem")).unwrap(),
+        Algorithm::EdDSA => EncodingKey::from_ed_pem(&k("ed.pem")).unwrap(),
+        _ => EncodingKey::from_secret(HMAC),
+    }
+}
+
+fn token(alg: Algorithm, kid: &str, scope: &str) -> String {
+    let now = jsonwebtoken::get_current_timestamp();
+    let mut h = Header::new(alg);
+    h.kid = Some(kid.into());
+    let claims = json!({"iss": ISS, "aud": AUD, "sub": "alice", "exp": now + 3600, "iat": now, "scope": scope});
+    jsonwebtoken::encode(&h, &claims, &key(alg)).unwrap()
+}
+
+fn keys() -> KeySet {
+    let mut jwks = Vec::new();
+    for (kid, alg) in [
+        ("rsa", Algorithm::RS256),
+        ("ec", Algorithm::ES256),
+        ("ed", Algorithm::EdDSA),
+    ] {
+        let mut jwk = Jwk::from_encoding_key(&key(alg), alg).unwrap();
+        jwk.common.key_id = Some(kid.into());
+        jwks.push(jwk);
+    }
+    KeySet::from_jwks_json(&serde_json::to_string(&JwkSet { keys: jwks }).unwrap())
+        .unwrap()
+        .with_hmac("hmac", HMAC)
+        .unwrap()
+}
+
+fn routes() -> RouteTable {
+    RouteTable::new()
+        .route("POST", "/log", ["logs:write"])
+        .route("GET", "/stats", ["logs:read"])
+}
+
+fn bench(c: &mut Criterion) {
+    let secrets = AcceptedSecrets::new(
+        &"local-origin-secret-current".to_owned().into(),
+        Some(&"local-origin-secret-previous".to_owned().into()),
+    )
+    .unwrap();
+    c.bench_function("secret check (current + previous, constant time)", |b| {
+        b.iter(|| secrets.verify_header([black_box(b"local-origin-secret-previous".as_slice())]))
+    });
+
+    let verifier = JwtVerifier::new(JwtConfig::new([ISS], [AUD]).unwrap(), keys());
+    for (alg, kid) in [
+        (Algorithm::HS256, "hmac"),
+        (Algorithm::RS256, "rsa"),
+        (Algorithm::ES256, "ec"),
+        (Algorithm::EdDSA, "ed"),
+    ] {
+        let t = token(alg, kid, "logs:read");
+        c.bench_function(&format!("JWT verify {alg:?}"), |b| {
+            b.iter(|| verifier.verify_now(black_box(&t)).unwrap())
+        });
+    }
+
+    let event_json = String::from_utf8(fixture("examples/authorizer/events/allow.json")).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let origin_only: RequestAuthorizer = RequestAuthorizer::without_jwt(routes());
+    c.bench_function(
+        "authorizer decision, origin secret only (parse, check, build, serialise)",
+        |b| {
+            b.iter(|| {
+                let event: RequestEvent = serde_json::from_str(black_box(&event_json)).unwrap();
+                let (policy, _) = rt.block_on(origin_only.decide(&secrets, &event)).unwrap();
+                serde_json::to_string(&policy.rest_response()).unwrap()
+            })
+        },
+    );
+
+    let with_jwt = RequestAuthorizer::with_jwt(
+        routes(),
+        JwtVerifier::new(JwtConfig::new([ISS], [AUD]).unwrap(), keys()),
+    );
+    let mut event: Value = serde_json::from_str(&event_json).unwrap();
+    let bearer = format!("Bearer {}", token(Algorithm::HS256, "hmac", "logs:read"));
+    event["headers"]["Authorization"] = json!(bearer);
+    event["multiValueHeaders"]["Authorization"] = json!([bearer]);
+    let event_json = event.to_string();
+    c.bench_function("authorizer decision, origin secret + HS256 JWT", |b| {
+        b.iter(|| {
+            let event: RequestEvent = serde_json::from_str(black_box(&event_json)).unwrap();
+            let (policy, _) = rt.block_on(with_jwt.decide(&secrets, &event)).unwrap();
+            serde_json::to_string(&policy.rest_response()).unwrap()
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
