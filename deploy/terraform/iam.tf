@@ -203,7 +203,7 @@ data "aws_iam_policy_document" "rotator" {
 
   statement {
     sid       = "UpdateTheOriginHeaderOfThisDistribution"
-    actions   = ["cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"]
+    actions   = ["cloudfront:GetDistribution", "cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"]
     resources = [aws_cloudfront_distribution.api.arn]
   }
 

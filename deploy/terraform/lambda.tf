@@ -119,6 +119,9 @@ resource "aws_lambda_function" "reader" {
   depends_on = [aws_iam_role_policy.reader]
 }
 
+# The rotator's timeout leaves room for finishSecret's wait for the authorizer's secret
+# caches and WAF propagation before it switches CloudFront (up to 435 s with
+# secrets_cache_ttl_seconds = 300; see examples/rotator/README.md).
 resource "aws_lambda_function" "rotator" {
   #checkov:skip=CKV_AWS_116:Invoked synchronously by Secrets Manager, which retries failed rotation steps itself and records them on the secret; a DLQ would stay empty.
   #checkov:skip=CKV_AWS_117:Calls only the public Secrets Manager, CloudFront and WAF endpoints; a VPC would add NAT/endpoint cost and no isolation for this function.
@@ -132,7 +135,7 @@ resource "aws_lambda_function" "rotator" {
   filename                       = "${local.artifacts_dir}/rotator/bootstrap.zip"
   source_code_hash               = try(filebase64sha256("${local.artifacts_dir}/rotator/bootstrap.zip"), null)
   memory_size                    = 256
-  timeout                        = 120
+  timeout                        = 600
   reserved_concurrent_executions = var.rotator_reserved_concurrency
   kms_key_arn                    = aws_kms_key.data.arn
 
@@ -147,11 +150,14 @@ resource "aws_lambda_function" "rotator" {
 
   environment {
     variables = {
-      DISTRIBUTION_ID = aws_cloudfront_distribution.api.id
-      WEB_ACL_NAME    = aws_wafv2_web_acl.regional.name
-      WEB_ACL_ID      = aws_wafv2_web_acl.regional.id
-      WEB_ACL_SCOPE   = "REGIONAL"
-      ORIGIN_HEADER   = "X-Origin-Verify"
+      DISTRIBUTION_ID                = aws_cloudfront_distribution.api.id
+      WEB_ACL_NAME                   = aws_wafv2_web_acl.regional.name
+      WEB_ACL_ID                     = aws_wafv2_web_acl.regional.id
+      WEB_ACL_SCOPE                  = "REGIONAL"
+      WAF_RULE_NAME                  = "allow-origin-verify"
+      ORIGIN_ID                      = "api"
+      ORIGIN_HEADER                  = "X-Origin-Verify"
+      AUTHORIZER_SECRETS_MANAGER_TTL = tostring(var.secrets_cache_ttl_seconds)
     }
   }
 

@@ -44,6 +44,7 @@ EXPECTED_APP_ACTIONS = {
         "secretsmanager:GetRandomPassword",
         "kms:Decrypt",
         "kms:GenerateDataKey",
+        "cloudfront:GetDistribution",
         "cloudfront:GetDistributionConfig",
         "cloudfront:UpdateDistribution",
         "wafv2:GetWebACL",
@@ -60,7 +61,16 @@ EXPECTED_ENV = {
     "authorizer": {"ORIGIN_SECRET_ID", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "SECRETS_MANAGER_TTL"},
     "writer": {"TABLE_NAME", "LOG_SHARDS"},
     "reader": {"TABLE_NAME", "LOG_SHARDS", "CURSOR_KEY_ID", "SECRETS_MANAGER_TTL"},
-    "rotator": {"DISTRIBUTION_ID", "WEB_ACL_NAME", "WEB_ACL_ID", "WEB_ACL_SCOPE", "ORIGIN_HEADER"},
+    "rotator": {
+        "DISTRIBUTION_ID",
+        "ORIGIN_ID",
+        "ORIGIN_HEADER",
+        "WEB_ACL_NAME",
+        "WEB_ACL_ID",
+        "WEB_ACL_SCOPE",
+        "WAF_RULE_NAME",
+        "AUTHORIZER_SECRETS_MANAGER_TTL",
+    },
 }
 EDGE_MANAGED_GROUPS = {
     "AWSManagedRulesAnonymousIpList",

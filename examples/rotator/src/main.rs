@@ -1,0 +1,13 @@
+//! Wires the rotation handler into the Lambda runtime; the clients are built once.
+use lambda_runtime::{Error, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = rotator::Config::from_env()?;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let (secrets, cloudfront, waf) = rotator::sdk::clients(&sdk, config.rule.scope);
+    let rotator = rotator::Rotator::new(secrets, cloudfront, waf, rotator::TokioSleep, config);
+    let rotator = &rotator;
+    lambda_runtime::run(service_fn(move |event| rotator::handler(rotator, event))).await
+}
