@@ -17,7 +17,7 @@ TARGET    := $(or $(CARGO_TARGET_DIR),$(ROOT)/target)
 # deploy, destroy, terra-deploy, terra-destroy, validate (offline validators)
 include deploy/deploy.mk
 
-.PHONY: help run tools test test-rust test-browser check chromium
+.PHONY: help run tools test test-rust test-browser check chromium bench fuzz supply-chain
 
 ## The whole stack on this machine ------------------------------------------
 # Edge (CloudFront + WAF) on 127.0.0.1:8080, API Gateway on 127.0.0.1:8081,
@@ -28,6 +28,9 @@ help:
 	@echo "make run           - the whole stack on this machine"
 	@echo "make test          - install pinned test tools, start DynamoDB Local, run all tests"
 	@echo "make check         - fmt, clippy and docs with warnings denied (what CI runs first)"
+	@echo "make bench         - criterion benches, timing-leak check, DynamoDB round trips"
+	@echo "make fuzz          - every fuzz target for FUZZ_SECONDS (default 60) each"
+	@echo "make supply-chain  - cargo-deny against the offline RustSec snapshot"
 	@echo "make validate      - offline deploy validators (cfn-lint, sam, checkov, trivy, terraform fmt, parity)"
 	@echo "make deploy / destroy / terra-deploy / terra-destroy - see deploy/README.md"
 
@@ -73,6 +76,20 @@ test-rust: $(DDB_TOOLS)/node_modules/.installed $(LAMBDA_VENV)/.installed
 test-browser: $(BROWSER)/node_modules/.installed chromium
 	$(CARGO) run --quiet -p secure-serverless --features sanitize --example xss_corpus -- $(XSS_DATA) $(TARGET)/xss-outputs.json
 	CHROMIUM=$(CHROMIUM) node $(BROWSER)/xss-harness.mjs $(TARGET)/xss-outputs.json --allow-link-navigation
+
+## Not part of make test ------------------------------------------------------
+# Criterion benches, the timing-leak check and the DynamoDB round trips.
+bench: $(DDB_TOOLS)/node_modules/.installed
+	$(CARGO) bench -p secure-serverless-benches --bench sanitize --bench authorizer --bench entry_policy --bench timing_leak
+	scripts/with-dynamodb-local $(CARGO) bench -p secure-serverless-benches --bench repository
+
+# Every fuzz target for FUZZ_SECONDS each (stable toolchain, see fuzz/README.md).
+fuzz:
+	XSS_DATA=$(XSS_DATA) scripts/fuzz-smoke $(or $(FUZZ_SECONDS),60)
+
+# cargo-deny: licences, duplicates, sources, advisories (offline RustSec snapshot).
+supply-chain:
+	scripts/supply-chain
 
 check:
 	$(CARGO) fmt --all --check
