@@ -78,10 +78,12 @@ test-browser: $(BROWSER)/node_modules/.installed chromium
 	CHROMIUM=$(CHROMIUM) node $(BROWSER)/xss-harness.mjs $(TARGET)/xss-outputs.json --allow-link-navigation
 
 ## Not part of make test ------------------------------------------------------
-# Criterion benches, the timing-leak check and the DynamoDB round trips.
+# Criterion benches, the timing-leak check, the DynamoDB round trips, and the
+# cold-start / RSS / size harness beside the Python original.
 bench: $(DDB_TOOLS)/node_modules/.installed
 	$(CARGO) bench -p secure-serverless-benches --bench sanitize --bench authorizer --bench entry_policy --bench timing_leak
 	scripts/with-dynamodb-local $(CARGO) bench -p secure-serverless-benches --bench repository
+	benches/coldstart/run
 
 # Every fuzz target for FUZZ_SECONDS each (stable toolchain, see fuzz/README.md).
 fuzz:

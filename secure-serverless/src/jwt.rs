@@ -155,6 +155,9 @@ pub enum JwtConfigError {
     /// The JWKS document cannot be used.
     #[error("invalid JWKS: {0}")]
     InvalidJwks(String),
+    /// A JWKS URL that is not `https://host[:port]/path`.
+    #[error("JWKS URL must be https://host[:port]/path: {0}")]
+    InvalidJwksUrl(String),
 }
 
 /// Expected Cognito token type.
@@ -493,6 +496,10 @@ pub enum AnyJwks {
     Env(JwksEnv),
     /// The keys given at construction, never refreshed.
     Fixed(NoRefresh),
+    /// Fetched from the issuer's HTTPS URL.
+    #[cfg(feature = "jwks-https")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwks-https")))]
+    Url(JwksUrl),
 }
 
 impl JwksSource for AnyJwks {
@@ -501,7 +508,164 @@ impl JwksSource for AnyJwks {
             AnyJwks::File(s) => s.fetch().await,
             AnyJwks::Env(s) => s.fetch().await,
             AnyJwks::Fixed(s) => s.fetch().await,
+            #[cfg(feature = "jwks-https")]
+            AnyJwks::Url(s) => s.fetch().await,
         }
+    }
+}
+
+/// A JWKS fetched over HTTPS, such as Cognito's
+/// `https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json`.
+///
+/// TLS is rustls (ring) with Mozilla's root certificates, or roots you give
+/// for a private CA. Each fetch has a timeout (5 s) and a size cap (256 KiB);
+/// anything but a `200` is an error, so a failed refresh keeps the keys the
+/// verifier already has. Only `https` URLs are accepted.
+///
+/// ```
+/// use secure_serverless::jwt::JwksUrl;
+/// let url = JwksUrl::new("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json")?;
+/// assert_eq!(url.host(), "cognito-idp.eu-west-1.amazonaws.com");
+/// assert!(JwksUrl::new("http://issuer.example/jwks.json").is_err());
+/// # Ok::<(), secure_serverless::jwt::JwtConfigError>(())
+/// ```
+#[cfg(feature = "jwks-https")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks-https")))]
+#[derive(Clone)]
+pub struct JwksUrl {
+    host: String,
+    port: u16,
+    path: String,
+    tls: std::sync::Arc<tokio_rustls::rustls::ClientConfig>,
+    timeout: Duration,
+}
+
+#[cfg(feature = "jwks-https")]
+impl fmt::Debug for JwksUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "JwksUrl(https://{}:{}{})",
+            self.host, self.port, self.path
+        )
+    }
+}
+
+/// Largest JWKS document [`JwksUrl`] accepts.
+#[cfg(feature = "jwks-https")]
+pub const MAX_JWKS_BYTES: usize = 256 * 1024;
+
+#[cfg(feature = "jwks-https")]
+impl JwksUrl {
+    /// A source for `url`, trusting Mozilla's root certificates.
+    ///
+    /// # Errors
+    /// [`JwtConfigError::InvalidJwksUrl`] unless `url` is `https://host[:port]/path`.
+    pub fn new(url: &str) -> Result<Self, JwtConfigError> {
+        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        Self::with_roots(url, roots)
+    }
+
+    /// A source for `url` trusting only `roots` (a private CA, or tests).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn with_roots(
+        url: &str,
+        roots: tokio_rustls::rustls::RootCertStore,
+    ) -> Result<Self, JwtConfigError> {
+        let bad = || JwtConfigError::InvalidJwksUrl(url.chars().take(200).collect());
+        let rest = url.strip_prefix("https://").ok_or_else(bad)?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        if authority.contains('@') || path.contains(['#', ' ']) {
+            return Err(bad());
+        }
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !h.contains(']') || h.ends_with(']') => {
+                (h, p.parse::<u16>().map_err(|_| bad())?)
+            }
+            _ => (authority, 443),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty()
+            || tokio_rustls::rustls::pki_types::ServerName::try_from(host.to_owned()).is_err()
+        {
+            return Err(bad());
+        }
+        let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let tls = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|_| bad())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(JwksUrl {
+            host: host.to_owned(),
+            port,
+            path: path.to_owned(),
+            tls: std::sync::Arc::new(tls),
+            timeout: Duration::from_secs(5),
+        })
+    }
+
+    /// The host the keys come from.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    async fn get(&self) -> Result<String, String> {
+        use http_body_util::{BodyExt, Empty, Limited};
+        let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
+            .await
+            .map_err(|e| format!("connect to {}: {e}", self.host))?;
+        let name = tokio_rustls::rustls::pki_types::ServerName::try_from(self.host.clone())
+            .map_err(|e| format!("server name: {e}"))?;
+        let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::clone(&self.tls))
+            .connect(name, tcp)
+            .await
+            .map_err(|e| format!("TLS with {}: {e}", self.host))?;
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+                .await
+                .map_err(|e| format!("HTTP handshake: {e}"))?;
+        let conn = tokio::spawn(conn);
+        let host_header = if self.port == 443 {
+            self.host.clone()
+        } else {
+            format!("{}:{}", self.host, self.port)
+        };
+        let req = hyper::Request::get(self.path.as_str())
+            .header(hyper::header::HOST, host_header)
+            .header(hyper::header::ACCEPT, "application/json")
+            .body(Empty::<bytes::Bytes>::new())
+            .map_err(|e| format!("request: {e}"))?;
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| format!("GET {}: {e}", self.path))?;
+        let status = resp.status();
+        let body = Limited::new(resp.into_body(), MAX_JWKS_BYTES)
+            .collect()
+            .await
+            .map_err(|e| format!("JWKS body: {e}"))?
+            .to_bytes();
+        conn.abort();
+        if status != hyper::StatusCode::OK {
+            return Err(format!("JWKS URL answered {status}"));
+        }
+        String::from_utf8(body.to_vec()).map_err(|_| "JWKS is not UTF-8".to_owned())
+    }
+}
+
+#[cfg(feature = "jwks-https")]
+impl JwksSource for JwksUrl {
+    async fn fetch(&self) -> Result<String, String> {
+        tokio::time::timeout(self.timeout, self.get())
+            .await
+            .map_err(|_| format!("JWKS fetch from {} timed out", self.host))?
     }
 }
 

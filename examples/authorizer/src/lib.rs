@@ -13,7 +13,8 @@
 //! | `JWT_ISSUER` | accepted issuers (comma-separated); unset = origin-secret-only mode |
 //! | `JWT_AUDIENCE` | accepted audiences (comma-separated) |
 //! | `COGNITO_CLIENT_IDS` | instead of `JWT_AUDIENCE`: Cognito access tokens of these app clients |
-//! | `JWKS_FILE` / `JWKS` | the JWKS document: a file, or the JSON itself |
+//! | `JWKS_URL` | the issuer's JWKS over HTTPS (default: `{JWT_ISSUER}/.well-known/jwks.json`) |
+//! | `JWKS_FILE` / `JWKS` | instead: the JWKS document as a file, or the JSON itself |
 
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ use lambda_runtime::{Error, LambdaEvent};
 use secure_serverless::authorizer::{
     AuthorizerError, Outcome, RequestAuthorizer, RequestEvent, RouteTable,
 };
-use secure_serverless::jwt::{AnyJwks, JwksEnv, JwksFile, JwtConfig, JwtVerifier};
+use secure_serverless::jwt::{AnyJwks, JwksEnv, JwksFile, JwksUrl, JwtConfig, JwtVerifier};
 use secure_serverless::secret_source::{AnySource, CachedSecrets};
 use serde_json::Value;
 
@@ -85,9 +86,21 @@ impl Authorizer {
                                 .into(),
                         ),
                     };
-                let jwks = match env("JWKS_FILE") {
-                    Some(path) => AnyJwks::File(JwksFile(path.into())),
-                    None => AnyJwks::Env(JwksEnv("JWKS".into())),
+                let jwks = match (env("JWKS_FILE"), env("JWKS"), env("JWKS_URL")) {
+                    (Some(path), _, _) => AnyJwks::File(JwksFile(path.into())),
+                    (None, Some(_), _) => AnyJwks::Env(JwksEnv("JWKS".into())),
+                    (None, None, Some(url)) => AnyJwks::Url(JwksUrl::new(&url)?),
+                    (None, None, None) => match list(&issuers).as_slice() {
+                        [issuer] => AnyJwks::Url(JwksUrl::new(&format!(
+                            "{}/.well-known/jwks.json",
+                            issuer.trim_end_matches('/')
+                        ))?),
+                        _ => {
+                            return Err(
+                                "several JWT issuers: set JWKS_URL, JWKS_FILE or JWKS".into()
+                            );
+                        }
+                    },
                 };
                 RequestAuthorizer::with_jwt(routes(), JwtVerifier::load(config, jwks).await?)
             }
