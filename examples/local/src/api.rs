@@ -160,6 +160,18 @@ fn context_value(v: &ContextValue) -> Value {
     }
 }
 
+/// What a Lambda proxy integration finds in `requestContext.authorizer`:
+/// the `principalId` and the context map, values as strings.
+pub fn authorizer_context(policy: &Policy) -> Value {
+    let mut authorizer: Map<String, Value> = policy
+        .context()
+        .iter()
+        .map(|(k, v)| (k.clone(), context_value(v)))
+        .collect();
+    authorizer.insert("principalId".into(), json!(policy.principal_id()));
+    Value::Object(authorizer)
+}
+
 impl Api {
     /// Answers one request.
     pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
@@ -259,14 +271,8 @@ impl Api {
             }
         }
 
-        let mut authorizer: Map<String, Value> = policy
-            .context()
-            .iter()
-            .map(|(k, v)| (k.clone(), context_value(v)))
-            .collect();
-        authorizer.insert("principalId".into(), json!(policy.principal_id()));
         let mut request_context = request_context;
-        request_context["authorizer"] = Value::Object(authorizer);
+        request_context["authorizer"] = authorizer_context(&policy);
         let (body, base64) = match std::str::from_utf8(&body) {
             _ if body.is_empty() => (Value::Null, false),
             Ok(s) => (json!(s), false),
@@ -393,4 +399,41 @@ fn proxy_response(r: ProxyResponse) -> HttpResponse {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secure_serverless::policy::PolicyBuilder;
+
+    #[test]
+    fn principal_and_context_reach_the_integration_as_strings() {
+        let policy = PolicyBuilder::new("alice")
+            .allow("arn:aws:execute-api:local:000000000000:localapi01/prod/GET/stats")
+            .context("scope", "logs:read")
+            .context("level", 3i64)
+            .context("admin", false)
+            .build()
+            .unwrap();
+        let ctx = authorizer_context(&policy);
+        assert_eq!(
+            ctx,
+            json!({"principalId": "alice", "scope": "logs:read", "level": "3", "admin": "false"})
+        );
+        // And the handlers' event type reads it back where a Lambda looks.
+        let event: ProxyRequest = serde_json::from_value(json!({
+            "httpMethod": "GET", "path": "/stats", "resource": "/stats",
+            "headers": {}, "multiValueHeaders": {},
+            "requestContext": {"httpMethod": "GET", "authorizer": ctx},
+        }))
+        .unwrap();
+        assert_eq!(
+            event.request_context.authorizer.fields["principalId"],
+            "alice"
+        );
+        assert_eq!(
+            event.request_context.authorizer.fields["scope"],
+            "logs:read"
+        );
+    }
 }
