@@ -65,6 +65,13 @@ pub const DEFAULT_MAX_INPUT_BYTES: usize = 1024 * 1024;
 /// the DOM depth at 512).
 pub const DEFAULT_MAX_DEPTH: usize = 256;
 
+/// Sanitised output is at most this many times the input length, plus
+/// [`OUTPUT_SLACK_BYTES`]; longer output is [`SanitizeError::OutputTooLarge`].
+/// The largest ordinary expansion is a bare `<a>` (3 bytes), which becomes
+/// `<a rel="noopener noreferrer"></a>` (33 bytes).
+pub const MAX_OUTPUT_FACTOR: usize = 16;
+/// See [`MAX_OUTPUT_FACTOR`].
+pub const OUTPUT_SLACK_BYTES: usize = 1024;
 /// Tags that a policy may never allow: raw-text and RCDATA elements (their
 /// content is not parsed as markup, so allowing them invites parser
 /// differentials), foreign content (`svg`, `math`: namespace confusion), and
@@ -235,6 +242,16 @@ pub enum SanitizeError {
         /// The configured limit.
         limit: usize,
     },
+    /// The sanitised output would be longer than
+    /// [`MAX_OUTPUT_FACTOR`] times the input plus [`OUTPUT_SLACK_BYTES`]: the
+    /// HTML tree builder re-creates (clones, with their attributes) formatting
+    /// elements that misnested markup left open, so a small input can expand
+    /// without bound. Such input is refused, not serialised.
+    #[error("sanitised output would exceed {limit} bytes")]
+    OutputTooLarge {
+        /// The output limit for this input.
+        limit: usize,
+    },
     /// Sanitising did not reach a stable output (one that cleans to itself)
     /// within this many passes; such markup is refused rather than stored.
     #[error("input does not sanitise to stable markup within {passes} passes")]
@@ -362,15 +379,6 @@ impl Sanitizer {
                     return Ok(Cow::Borrowed(input));
                 }
                 check_depth(input, self.max_depth)?;
-                if names_only_policy_tags(input, compiled.borrow_owner()) {
-                    let once = clean_once(compiled, input);
-                    // A leading byte-order mark would be dropped by the next
-                    // parse, a CR (from `&#xd;`) turned into LF: only the
-                    // stability loop settles those cases.
-                    if !once.starts_with('\u{feff}') && !once.contains('\r') {
-                        return Ok(once);
-                    }
-                }
                 clean_to_fixpoint(compiled, input)
             }
         }
@@ -828,44 +836,6 @@ fn filter_url_attribute<'u>(
 /// Most passes [`clean_to_fixpoint`] makes before giving up.
 const MAX_PASSES: usize = 4;
 
-/// One parse and serialisation, for input whose every tag is allowed or
-/// dropped with its content: nothing is unwrapped, so the output is the
-/// serialisation of a tree the parser built, which parses back to the same
-/// tree (the property tests and the fuzz target check `clean(clean(x)) ==
-/// clean(x)` on every input).
-fn clean_once<'a>(compiled: &Compiled, input: &'a str) -> Cow<'a, str> {
-    let once = compiled.with_dependent(|_, b| b.clean(input).to_string());
-    if once == input {
-        Cow::Borrowed(input)
-    } else {
-        Cow::Owned(once)
-    }
-}
-
-/// Whether every tag name the tokenizer could see in `input` (`<name` or
-/// `</name`) is an allowed tag or one dropped with its content. Conservative:
-/// names inside comments or attribute values count too, which only costs the
-/// stability pass.
-fn names_only_policy_tags(input: &str, spec: &Spec) -> bool {
-    let bytes = input.as_bytes();
-    memchr::memchr_iter(b'<', bytes).all(|i| {
-        let rest = &bytes[i + 1..];
-        let rest = rest.strip_prefix(b"/").unwrap_or(rest);
-        if !rest.first().is_some_and(u8::is_ascii_alphabetic) {
-            return true;
-        }
-        let end = rest
-            .iter()
-            .position(|&b| matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>'))
-            .unwrap_or(rest.len());
-        let name = &rest[..end];
-        spec.tags
-            .iter()
-            .chain(&spec.clean_content_tags)
-            .any(|t| t.as_bytes().eq_ignore_ascii_case(name))
-    })
-}
-
 /// Cleans until the output is a fixed point, so that what we store parses
 /// back to exactly the tree we checked.
 ///
@@ -878,19 +848,52 @@ fn clean_to_fixpoint<'a>(
     compiled: &Compiled,
     input: &'a str,
 ) -> Result<Cow<'a, str>, SanitizeError> {
-    let once = compiled.with_dependent(|_, b| b.clean(input).to_string());
+    let limit = input
+        .len()
+        .saturating_mul(MAX_OUTPUT_FACTOR)
+        .saturating_add(OUTPUT_SLACK_BYTES);
+    let once = clean_bounded(compiled, input, limit)?;
     if once == input {
         return Ok(Cow::Borrowed(input));
     }
     let mut current = once;
     for _ in 1..MAX_PASSES {
-        let next = compiled.with_dependent(|_, b| b.clean(&current).to_string());
+        let next = clean_bounded(compiled, &current, limit)?;
         if next == current {
             return Ok(Cow::Owned(current));
         }
         current = next;
     }
     Err(SanitizeError::Unstable { passes: MAX_PASSES })
+}
+
+/// One ammonia pass, serialised into at most `limit` bytes.
+fn clean_bounded(compiled: &Compiled, input: &str, limit: usize) -> Result<String, SanitizeError> {
+    struct Bounded {
+        buf: Vec<u8>,
+        limit: usize,
+    }
+    impl std::io::Write for Bounded {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            if self.buf.len() + data.len() > self.limit {
+                return Err(std::io::Error::other("output limit"));
+            }
+            self.buf.extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut out = Bounded {
+        buf: Vec::new(),
+        limit,
+    };
+    compiled
+        .with_dependent(|_, b| b.clean(input).write_to(&mut out))
+        .map_err(|_| SanitizeError::OutputTooLarge { limit })?;
+    // html5ever serialises UTF-8; lossy conversion keeps this panic-free regardless.
+    Ok(String::from_utf8_lossy(&out.buf).into_owned())
 }
 
 /// True when parsing and serialising `input` as an HTML fragment would return
@@ -1041,9 +1044,46 @@ fn contains_ci(list: &[&str], name: &[u8]) -> bool {
 fn check_depth(input: &str, limit: usize) -> Result<(), SanitizeError> {
     let bytes = input.as_bytes();
     let mut open: Vec<&[u8]> = Vec::new();
-    let mut formatting: Vec<&[u8]> = Vec::new();
+    // A serial number per open element, so a position on the stack is
+    // known to still hold the same element.
+    let mut serials: Vec<u64> = Vec::new();
+    let mut next_serial = 0u64;
+    // (name, start-tag length, (stack length, serial of the parent) when inserted)
+    let mut formatting: Vec<(&[u8], usize, (usize, u64))> = Vec::new();
+    // Bytes of formatting start tags the tree builder will clone when it
+    // reconstructs elements that an end tag of an enclosing element popped.
+    let budget = input
+        .len()
+        .saturating_mul(MAX_OUTPUT_FACTOR)
+        .saturating_add(OUTPUT_SLACK_BYTES);
+    let mut cloned = 0usize;
+    let mut reconstruct = |formatting: &mut Vec<(&[u8], usize, (usize, u64))>, serials: &[u64]| {
+        let here = (serials.len(), serials.last().copied().unwrap_or(u64::MAX));
+        for f in formatting.iter_mut() {
+            let (depth, parent) = f.2;
+            let attached = depth == 0 || serials.get(depth - 1) == Some(&parent);
+            if !attached {
+                // popped with an enclosing element: cloned back in here
+                cloned = cloned.saturating_add(f.1);
+                f.2 = here;
+            }
+        }
+        if cloned > budget {
+            Err(SanitizeError::OutputTooLarge { limit: budget })
+        } else {
+            Ok(())
+        }
+    };
+    let mut text_from = 0usize;
     for i in memchr::memchr_iter(b'<', bytes) {
+        if i > text_from {
+            // text before this tag: the tree builder reconstructs first
+            serials.truncate(open.len());
+            reconstruct(&mut formatting, &serials)?;
+        }
         let rest = &bytes[i + 1..];
+        let tag_len = memchr::memchr(b'>', rest).map_or(rest.len(), |e| e + 1) + 1;
+        text_from = (i + tag_len).max(text_from);
         let (closing, name_start) = match rest {
             [b'/', c, ..] if c.is_ascii_alphabetic() => (true, 1),
             [c, ..] if c.is_ascii_alphabetic() => (false, 0),
@@ -1059,7 +1099,7 @@ fn check_depth(input: &str, limit: usize) -> Result<(), SanitizeError> {
             if contains_ci(FORMATTING, name) {
                 if let Some(pos) = formatting
                     .iter()
-                    .rposition(|n| n.eq_ignore_ascii_case(name))
+                    .rposition(|n| n.0.eq_ignore_ascii_case(name))
                 {
                     formatting.remove(pos);
                 }
@@ -1067,6 +1107,11 @@ fn check_depth(input: &str, limit: usize) -> Result<(), SanitizeError> {
                 open.truncate(pos);
             }
             continue;
+        }
+        if !contains_ci(CLOSES_P, name) {
+            // "any other start tag" reconstructs before it is inserted
+            serials.truncate(open.len());
+            reconstruct(&mut formatting, &serials)?;
         }
         if contains_ci(VOID, name) {
             continue;
@@ -1076,12 +1121,14 @@ fn check_depth(input: &str, limit: usize) -> Result<(), SanitizeError> {
                 // A new <a> closes an open one (adoption agency).
                 if let Some(pos) = formatting
                     .iter()
-                    .rposition(|n| n.eq_ignore_ascii_case(b"a"))
+                    .rposition(|n| n.0.eq_ignore_ascii_case(b"a"))
                 {
                     formatting.remove(pos);
                 }
             }
-            formatting.push(name);
+            serials.truncate(open.len());
+            let here = (serials.len(), serials.last().copied().unwrap_or(u64::MAX));
+            formatting.push((name, tag_len, here));
         } else {
             if contains_ci(CLOSES_P, name) {
                 close_in_scope(&mut open, b"p", BUTTON_SCOPE);
@@ -1112,6 +1159,9 @@ fn check_depth(input: &str, limit: usize) -> Result<(), SanitizeError> {
                 open.pop();
             }
             open.push(name);
+            serials.truncate(open.len() - 1);
+            serials.push(next_serial);
+            next_serial += 1;
         }
         if open.len() + formatting.len() > limit {
             return Err(SanitizeError::NestingTooDeep { limit });

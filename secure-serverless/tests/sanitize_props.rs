@@ -226,9 +226,9 @@ proptest! {
     }
 }
 
-/// Inputs the property test found while the one-pass path was added: its
-/// output would change on a second parse (a leading BOM is dropped, a CR from
-/// a character reference becomes LF), so they must take the stability loop.
+/// Inputs the property test found whose first cleaning would change on a
+/// second parse (a leading BOM is dropped, a CR from a character reference
+/// becomes LF): the stability loop settles them.
 #[test]
 fn one_pass_regressions_are_stable() {
     for (_, policy) in policies() {
@@ -240,6 +240,52 @@ fn one_pass_regressions_are_stable() {
         ] {
             let once = policy.clean(input).unwrap().into_owned();
             assert_eq!(policy.clean(&once).unwrap(), once, "{input:?}");
+        }
+    }
+}
+
+/// Found by `cargo fuzz` (fuzz/artifacts-regressions/sanitize): a parser-built
+/// tree that is not stable (the `<table>` fosters the inner `<a>`), so no input
+/// may skip the stability loop.
+#[test]
+fn fuzz_regression_foster_parented_anchor_is_stable() {
+    for (_, policy) in policies() {
+        let once = policy.clean("<a><table><a>").unwrap().into_owned();
+        assert_eq!(policy.clean(&once).unwrap(), once);
+        assert_eq!(
+            policy.clean_without_fast_path("<a><table><a>").unwrap(),
+            once
+        );
+    }
+}
+
+/// Found by `cargo fuzz`: formatting elements left open are re-created by the
+/// tree builder before every later element, attributes included, so output
+/// grew quadratically (64 KB in, 64 MB out). Output is now capped at
+/// `MAX_OUTPUT_FACTOR` x input + `OUTPUT_SLACK_BYTES`, and such input is
+/// refused with a typed error.
+#[test]
+fn fuzz_regression_output_is_bounded() {
+    use secure_serverless::sanitize::{MAX_OUTPUT_FACTOR, OUTPUT_SLACK_BYTES, SanitizeError};
+    for n in [80usize, 4000] {
+        let input = format!(
+            "<p><a href=\"http://{}\">x</p>{}",
+            "a".repeat(400),
+            "<div>y</div>".repeat(n)
+        );
+        for (name, policy) in policies() {
+            match policy.clean(&input) {
+                Ok(out) => assert!(
+                    out.len() <= input.len() * MAX_OUTPUT_FACTOR + OUTPUT_SLACK_BYTES,
+                    "{name}: {} bytes out for {} in",
+                    out.len(),
+                    input.len()
+                ),
+                Err(e) => assert!(
+                    matches!(e, SanitizeError::OutputTooLarge { .. }),
+                    "{name}: {e}"
+                ),
+            }
         }
     }
 }
