@@ -84,6 +84,7 @@ bench: $(DDB_TOOLS)/node_modules/.installed
 	$(CARGO) bench -p secure-serverless-benches --bench sanitize --bench authorizer --bench entry_policy --bench timing_leak
 	scripts/with-dynamodb-local $(CARGO) bench -p secure-serverless-benches --bench repository
 	benches/coldstart/run
+	$(ROOT)/.venv/bench/bin/python benches/python/bleach_throughput.py
 
 # Every fuzz target for FUZZ_SECONDS each (stable toolchain, see fuzz/README.md).
 fuzz:
