@@ -617,7 +617,6 @@ impl JwksUrl {
     }
 
     async fn get(&self) -> Result<String, String> {
-        use http_body_util::{BodyExt, Empty, Limited};
         let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
             .await
             .map_err(|e| format!("connect to {}: {e}", self.host))?;
@@ -627,11 +626,6 @@ impl JwksUrl {
             .connect(name, tcp)
             .await
             .map_err(|e| format!("TLS with {}: {e}", self.host))?;
-        let (mut sender, conn) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
-                .await
-                .map_err(|e| format!("HTTP handshake: {e}"))?;
-        let conn = tokio::spawn(conn);
         let host_header = if self.port == 443 {
             self.host.clone()
         } else {
@@ -640,19 +634,11 @@ impl JwksUrl {
         let req = hyper::Request::get(self.path.as_str())
             .header(hyper::header::HOST, host_header)
             .header(hyper::header::ACCEPT, "application/json")
-            .body(Empty::<bytes::Bytes>::new())
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
             .map_err(|e| format!("request: {e}"))?;
-        let resp = sender
-            .send_request(req)
+        let (status, body) = crate::http1::get(tls, req, MAX_JWKS_BYTES)
             .await
-            .map_err(|e| format!("GET {}: {e}", self.path))?;
-        let status = resp.status();
-        let body = Limited::new(resp.into_body(), MAX_JWKS_BYTES)
-            .collect()
-            .await
-            .map_err(|e| format!("JWKS body: {e}"))?
-            .to_bytes();
-        conn.abort();
+            .map_err(|e| format!("JWKS from {}: {e}", self.host))?;
         if status != hyper::StatusCode::OK {
             return Err(format!("JWKS URL answered {status}"));
         }

@@ -36,6 +36,9 @@ pub mod secret_source;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
 
+#[cfg(any(feature = "secrets-manager", feature = "jwks-https"))]
+mod http1;
+
 #[cfg(feature = "authorizer")]
 #[cfg_attr(docsrs, doc(cfg(feature = "authorizer")))]
 pub mod authorizer;

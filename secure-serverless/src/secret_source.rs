@@ -258,36 +258,18 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-/// One HTTP/1.1 GET on loopback with hyper (already linked by `lambda_runtime`).
+/// One HTTP/1.1 GET to the extension on loopback.
 async fn http_get(endpoint: &str, path: &str, token: &str) -> Result<(u16, Vec<u8>), String> {
-    use http_body_util::{BodyExt, Empty};
     let stream = tokio::net::TcpStream::connect(endpoint)
         .await
         .map_err(|e| format!("connect: {e}"))?;
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| format!("handshake: {e}"))?;
-    let conn = tokio::spawn(conn);
     let req = hyper::Request::get(path)
         .header(hyper::header::HOST, endpoint)
         .header("X-Aws-Parameters-Secrets-Token", token)
-        .body(Empty::<bytes::Bytes>::new())
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
         .map_err(|e| format!("request: {e}"))?;
-    let resp = sender
-        .send_request(req)
-        .await
-        .map_err(|e| format!("send: {e}"))?;
-    let status = resp.status().as_u16();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| format!("body: {e}"))?
-        .to_bytes()
-        .to_vec();
-    conn.abort();
-    Ok((status, body))
+    let (status, body) = crate::http1::get(stream, req, usize::MAX).await?;
+    Ok((status.as_u16(), body.to_vec()))
 }
 
 /// Any of this module's sources, chosen at start-up from the environment.

@@ -30,7 +30,8 @@ fn cargo_lambda() -> PathBuf {
         .unwrap_or_else(|| panic!("{HOW_TO_GET_CARGO_LAMBDA}"))
 }
 
-fn free_port() -> u16 {
+/// A loopback port nobody listens on right now.
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -3,7 +3,7 @@
 //! and came back" fault. Uses the same jar `scripts/with-dynamodb-local`
 //! found (`DYNAMODB_LOCAL_LIB`); killed (by PID) on drop.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -30,10 +30,7 @@ impl PrivateDynamoDb {
         let lib = std::env::var_os("DYNAMODB_LOCAL_LIB")
             .map(PathBuf::from)
             .unwrap_or_else(|| panic!("DYNAMODB_LOCAL_LIB is not set: {HOW_TO_RUN}"));
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
+        let port = crate::lambda::free_port();
         let dir = std::env::temp_dir().join(format!("ddb-private-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a data directory");
         let mut s = PrivateDynamoDb {
