@@ -15,7 +15,16 @@
 //! * **shape**: a size cap before any decoding, exactly three segments, and
 //!   duplicate members in the header or claims refused (parsers disagree on
 //!   which duplicate wins);
-//! * **Cognito** (optional): `token_use`, `client_id`, scopes and groups.
+//! * **Cognito** (optional): `token_use`, `client_id`, scopes and groups;
+//! * **one parse**: header and claims are decoded once, by the strict parser
+//!   that refuses duplicates, and the registered claims are checked on that
+//!   parse (after the signature, so a forged token learns nothing);
+//! * **signatures** are verified with `ring`, prepared once per key when it is
+//!   added (HMAC key schedule, RSA components), without `jsonwebtoken`'s
+//!   process-wide crypto provider: neither of its backends (`rust_crypto`,
+//!   `aws_lc_rs`) is linked. RSA keys must be 2048 to 8192 bits.
+//!   `jsonwebtoken` supplies the key types ([`DecodingKey`]), JWK parsing and
+//!   the [`Algorithm`] names.
 //!
 //! Keys come from a JWKS document ([`KeySet::from_jwks_json`]) read from a
 //! file, an environment variable or (feature `jwks-https`) an HTTPS URL; an
@@ -52,11 +61,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::de::{self, MapAccess, Visitor};
 use serde_json::{Map, Value};
+
+mod signature;
+use signature::Prepared;
 
 /// The largest leeway [`JwtConfig::leeway`] accepts: five minutes.
 pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
@@ -287,27 +298,20 @@ impl JwtConfig {
         self
     }
 
-    fn validation(&self, alg: Algorithm) -> Validation {
-        let mut v = Validation::new(alg);
-        v.leeway = self.leeway.as_secs();
-        v.validate_nbf = true;
-        v.validate_exp = true;
-        v.set_issuer(&self.issuers);
+    /// The registered claims a token must carry.
+    fn required_claims(&self) -> &'static [&'static str] {
         if self.require_aud {
-            v.set_audience(&self.audiences);
-            v.set_required_spec_claims(&["exp", "iss", "aud"]);
+            &["exp", "iss", "aud"]
         } else {
-            v.validate_aud = false;
-            v.set_required_spec_claims(&["exp", "iss"]);
+            &["exp", "iss"]
         }
-        v
     }
 }
 
+/// A key's verifiers, one per allowed algorithm.
 #[derive(Clone)]
 struct KeyEntry {
-    key: DecodingKey,
-    algorithms: Vec<Algorithm>,
+    verifiers: Vec<(Algorithm, Prepared)>,
 }
 
 /// Verification keys by `kid`, each with its own algorithm allow-list.
@@ -340,7 +344,10 @@ impl KeySet {
         self.keys.is_empty()
     }
 
-    /// Adds a key usable only with `algorithms`.
+    /// Adds a key usable only with `algorithms`. Algorithms that do not fit
+    /// the key's type (HS256 for an RSA key, say) are left out, so a token
+    /// naming them is refused with [`JwtError::AlgorithmNotAllowed`]; RSA
+    /// keys shorter than 2048 bits never verify.
     #[must_use]
     pub fn with_key(
         mut self,
@@ -348,13 +355,11 @@ impl KeySet {
         key: DecodingKey,
         algorithms: &[Algorithm],
     ) -> Self {
-        self.keys.insert(
-            kid.into(),
-            KeyEntry {
-                key,
-                algorithms: algorithms.to_vec(),
-            },
-        );
+        let verifiers = algorithms
+            .iter()
+            .filter_map(|&alg| Prepared::new(&key, alg).map(|p| (alg, p)))
+            .collect();
+        self.keys.insert(kid.into(), KeyEntry { verifiers });
         self
     }
 
@@ -765,7 +770,10 @@ impl<S: JwksSource> JwtVerifier<S> {
     /// # Errors
     /// The [`JwtError`] class of the first failed check.
     pub fn verify_now(&self, token: &str) -> Result<VerifiedClaims, JwtError> {
-        verify_with(&self.config, &self.current_keys(), token)
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        verify_with(&self.config, &self.current_keys(), token, now)
     }
 }
 
@@ -809,7 +817,12 @@ impl<'de> Visitor<'de> for NoDuplicates {
     }
 }
 
-fn verify_with(config: &JwtConfig, keys: &KeySet, token: &str) -> Result<VerifiedClaims, JwtError> {
+fn verify_with(
+    config: &JwtConfig,
+    keys: &KeySet,
+    token: &str,
+    now: u64,
+) -> Result<VerifiedClaims, JwtError> {
     if token.len() > config.max_token_bytes {
         return Err(JwtError::TooLarge {
             limit: config.max_token_bytes,
@@ -853,21 +866,24 @@ fn verify_with(config: &JwtConfig, keys: &KeySet, token: &str) -> Result<Verifie
         .keys
         .get(kid)
         .ok_or_else(|| JwtError::UnknownKid(truncate(kid)))?;
-    if !entry.algorithms.contains(&alg) {
+    let Some((_, verifier)) = entry.verifiers.iter().find(|(a, _)| *a == alg) else {
         return Err(JwtError::AlgorithmNotAllowed {
             alg: alg_name.to_owned(),
             kid: truncate(kid),
         });
+    };
+    // Duplicate members and mistyped registered claims are refused: parsers
+    // disagree on which duplicate wins, and a string `exp` is not a date.
+    let claims = decode_segment(claims_b64)?;
+    check_claim_types(&claims)?;
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| JwtError::InvalidSignature)?;
+    let signed = &token.as_bytes()[..header_b64.len() + 1 + claims_b64.len()];
+    if !verifier.verify(signed, &signature) {
+        return Err(JwtError::InvalidSignature);
     }
-    // Refuse duplicate claims before jsonwebtoken picks one of them, and
-    // mistyped registered claims (jsonwebtoken reports a string `exp` as
-    // missing).
-    let raw_claims = decode_segment(claims_b64)?;
-    check_claim_types(&raw_claims)?;
-    let data =
-        jsonwebtoken::decode::<Map<String, Value>>(token, &entry.key, &config.validation(alg))
-            .map_err(|e| map_error(e.kind()))?;
-    let claims = data.claims;
+    check_claims(config, &claims, now)?;
     if let Some((token_use, clients)) = &config.cognito {
         if claims.get("token_use").and_then(Value::as_str) != Some(token_use.as_str()) {
             return Err(JwtError::WrongTokenUse(token_use.as_str()));
@@ -909,6 +925,55 @@ fn verify_with(config: &JwtConfig, keys: &KeySet, token: &str) -> Result<Verifie
     })
 }
 
+/// The registered claims of a token whose signature is valid, at `now`
+/// (seconds since the epoch): required claims present, `exp` not passed and
+/// `nbf` reached (each within the leeway), `iss` accepted, `aud` accepted.
+/// Types were checked by [`check_claim_types`].
+fn check_claims(config: &JwtConfig, claims: &Map<String, Value>, now: u64) -> Result<(), JwtError> {
+    for name in config.required_claims() {
+        if !claims.contains_key(*name) {
+            return Err(JwtError::MissingClaim((*name).to_owned()));
+        }
+    }
+    let leeway = config.leeway.as_secs();
+    if claims
+        .get("exp")
+        .and_then(Value::as_u64)
+        .is_some_and(|exp| exp.saturating_add(leeway) < now)
+    {
+        return Err(JwtError::Expired);
+    }
+    if claims
+        .get("nbf")
+        .and_then(Value::as_u64)
+        .is_some_and(|nbf| nbf > now.saturating_add(leeway))
+    {
+        return Err(JwtError::NotYetValid);
+    }
+    let accepted_issuer = match claims.get("iss") {
+        Some(Value::String(iss)) => config.issuers.iter().any(|i| i == iss),
+        _ => false,
+    };
+    if !accepted_issuer {
+        return Err(JwtError::WrongIssuer);
+    }
+    if config.require_aud {
+        let accepted = |a: &Value| {
+            a.as_str()
+                .is_some_and(|a| config.audiences.iter().any(|x| x == a))
+        };
+        let accepted_audience = match claims.get("aud") {
+            Some(Value::Array(list)) => list.iter().any(accepted),
+            Some(single) => accepted(single),
+            None => false,
+        };
+        if !accepted_audience {
+            return Err(JwtError::WrongAudience);
+        }
+    }
+    Ok(())
+}
+
 fn check_claim_types(claims: &Map<String, Value>) -> Result<(), JwtError> {
     for name in ["exp", "nbf", "iat"] {
         if let Some(v) = claims.get(name)
@@ -934,28 +999,82 @@ fn truncate(s: &str) -> String {
     s.chars().take(64).collect()
 }
 
-fn map_error(kind: &ErrorKind) -> JwtError {
-    match kind {
-        ErrorKind::InvalidSignature => JwtError::InvalidSignature,
-        ErrorKind::ExpiredSignature => JwtError::Expired,
-        ErrorKind::ImmatureSignature => JwtError::NotYetValid,
-        ErrorKind::MissingRequiredClaim(c) => JwtError::MissingClaim(c.clone()),
-        ErrorKind::InvalidClaimFormat(c) => JwtError::InvalidClaim(c.clone()),
-        ErrorKind::InvalidIssuer => JwtError::WrongIssuer,
-        ErrorKind::InvalidAudience => JwtError::WrongAudience,
-        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => {
-            JwtError::AlgorithmNotAllowed {
-                alg: String::new(),
-                kid: String::new(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn hs256(claims: &Value) -> String {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let msg = format!(
+            "{}.{}",
+            b64.encode(r#"{"alg":"HS256","kid":"k"}"#),
+            b64.encode(claims.to_string())
+        );
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET);
+        let tag = ring::hmac::sign(&key, msg.as_bytes());
+        format!("{msg}.{}", b64.encode(tag.as_ref()))
+    }
+
+    /// `exp` and `nbf` at the edges of the leeway, with the clock fixed.
+    #[test]
+    fn time_claims_honour_the_leeway_exactly() {
+        let config = JwtConfig::new(["iss"], ["aud"])
+            .unwrap()
+            .leeway(Duration::from_secs(30))
+            .unwrap();
+        let keys = KeySet::new().with_hmac("k", SECRET).unwrap();
+        let now = 1_800_000_000u64;
+        let at = |exp: u64, nbf: Option<u64>| {
+            let mut c = serde_json::json!({"iss": "iss", "aud": "aud", "exp": exp, "sub": "s"});
+            if let Some(nbf) = nbf {
+                c["nbf"] = nbf.into();
             }
-        }
-        ErrorKind::InvalidEcdsaKey | ErrorKind::InvalidEddsaKey | ErrorKind::InvalidRsaKey(_) => {
+            verify_with(&config, &keys, &hs256(&c), now).map(|c| c.subject().to_owned())
+        };
+        assert_eq!(at(now, None).unwrap(), "s");
+        assert_eq!(
+            at(now - 30, None).unwrap(),
+            "s",
+            "expired within the leeway"
+        );
+        assert_eq!(at(now - 31, None).unwrap_err(), JwtError::Expired);
+        assert_eq!(at(now + 60, Some(now + 30)).unwrap(), "s");
+        assert_eq!(
+            at(now + 60, Some(now + 31)).unwrap_err(),
+            JwtError::NotYetValid
+        );
+        // Far-future values do not overflow.
+        assert_eq!(at(u64::MAX, Some(0)).unwrap(), "s");
+        assert_eq!(
+            verify_with(
+                &config,
+                &keys,
+                &hs256(&serde_json::json!({"iss": "iss", "aud": "aud", "exp": now})),
+                u64::MAX
+            )
+            .unwrap_err(),
+            JwtError::Expired
+        );
+    }
+
+    /// A signature failure is reported before any claim check, so a forged
+    /// token learns nothing about the claims it would need.
+    #[test]
+    fn signature_is_checked_before_claims() {
+        let config = JwtConfig::new(["iss"], ["aud"]).unwrap();
+        let keys = KeySet::new().with_hmac("k", SECRET).unwrap();
+        let expired_wrong_issuer = hs256(&serde_json::json!({"iss": "evil", "exp": 1}));
+        let (msg, _) = expired_wrong_issuer.rsplit_once('.').unwrap();
+        let forged = format!("{msg}.AAAA");
+        assert_eq!(
+            verify_with(&config, &keys, &forged, 1_800_000_000).unwrap_err(),
             JwtError::InvalidSignature
-        }
-        ErrorKind::Base64(_) => JwtError::InvalidSignature,
-        ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
-            JwtError::Malformed("claims are not a JSON object")
-        }
-        _ => JwtError::Malformed("token rejected by the decoder"),
+        );
+        assert_eq!(
+            verify_with(&config, &keys, &expired_wrong_issuer, 1_800_000_000).unwrap_err(),
+            JwtError::MissingClaim("aud".into())
+        );
     }
 }
