@@ -5,6 +5,21 @@
 //! construction. Every concern is a cargo feature, off by default, so each
 //! Lambda binary links only what it uses:
 //!
+//! | feature | module | what |
+//! |---|---|---|
+//! | `sanitize` | [`sanitize`] | HTML sanitiser on `ammonia`: allow-lists, limits, fast path, stable output |
+//! | `log-entry` | [`log_entry`] | the typed `{type, payload}` request and its validation |
+//! | `policy` | [`arn`], [`policy`] | method/route ARNs, authorizer policies, API Gateway-style evaluation |
+//! | `secret` | [`secret`] | constant-time secret-header check over current + previous secrets |
+//! | `secrets-manager` | [`secret_source`] | secrets from the Parameters and Secrets Lambda Extension (no SDK), env or file |
+//! | `jwt`, `jwks-https` | [`jwt`] | strict JWT verification, JWKS from a file, env or HTTPS URL |
+//! | `authorizer` | [`authorizer`] | the REQUEST authorizer decision: origin secret, bearer JWT, scopes to routes |
+//! | `cursor`, `dynamodb` | [`cursor`], [`repository`] | sealed pagination cursors, typed DynamoDB repository |
+//! | `logs` | [`logs`] | the sanitising, idempotent log writer and its newest-first reader |
+//! | `apigw` | [`apigw`] | API Gateway proxy answers: JSON errors, status codes |
+//! | `lambda-log` | [`lambda_log`] | Lambda logging set-up without a regex engine |
+//! | `tracing` | | `tracing` events from the modules above |
+//!
 //! The crate forbids `unsafe` code and documents every public item.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -58,3 +73,7 @@ pub mod logs;
 #[cfg(feature = "apigw")]
 #[cfg_attr(docsrs, doc(cfg(feature = "apigw")))]
 pub mod apigw;
+
+#[cfg(feature = "lambda-log")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lambda-log")))]
+pub mod lambda_log;

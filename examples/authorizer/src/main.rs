@@ -3,7 +3,7 @@ use lambda_runtime::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    secure_serverless::lambda_log::init();
     let state = authorizer::Authorizer::from_env().await?;
     let state = &state;
     lambda_runtime::run(service_fn(move |event| authorizer::handler(state, event))).await

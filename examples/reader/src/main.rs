@@ -3,7 +3,7 @@ use lambda_runtime::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    secure_serverless::lambda_log::init();
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let client = secure_serverless::repository::client_with_timeouts(
         &config,

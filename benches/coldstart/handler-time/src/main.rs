@@ -57,7 +57,7 @@ async fn main() -> Result<(), Error> {
         return Err("usage: handler-time authorizer|writer|reader EVENT_FILE".into());
     };
     let event = std::fs::read(event)?;
-    lambda_runtime::tracing::init_default_subscriber();
+    secure_serverless::lambda_log::init();
     match function.as_str() {
         "authorizer" => {
             let state = authorizer::Authorizer::from_env().await?;
