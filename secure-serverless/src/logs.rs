@@ -186,7 +186,9 @@ impl NewRecord {
         }
     }
 
-    fn receipt(&self) -> Receipt {
+    /// What the writer answers for this record once stored (for
+    /// [`LogSink`] implementations).
+    pub fn receipt(&self) -> Receipt {
         Receipt {
             id: self.id.to_string(),
             timestamp: self.timestamp.clone(),

@@ -23,50 +23,31 @@
 use lambda_runtime::{Error, LambdaEvent};
 use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
 use secure_serverless::log_entry::LogEntryParser;
-use secure_serverless::logs::{Appended, LogStore, LogStoreConfig, LogWriter, WriteError};
+use secure_serverless::logs::{Appended, LogSink, LogStore, LogStoreConfig, LogWriter, WriteError};
 use secure_serverless::repository::Repository;
 use secure_serverless::sanitize::Sanitizer;
 
-/// The handler's state, built once per cold start.
+/// The handler's state, built once per cold start: the DynamoDB log store
+/// in the Lambda, any [`LogSink`] elsewhere (benches time the handler's own
+/// work with a sink that stores nothing).
 #[derive(Debug)]
-pub struct Writer {
-    inner: LogWriter<LogStore>,
+pub struct Writer<S = LogStore> {
+    inner: LogWriter<S>,
 }
 
-impl Writer {
-    /// A writer on `store` with the seed's sanitising policy.
-    pub fn new(store: LogStore, max_payload_bytes: usize) -> Self {
+impl<S: LogSink> Writer<S> {
+    /// A writer on `sink` with the seed's sanitising policy.
+    pub fn new(sink: S, max_payload_bytes: usize) -> Self {
         Writer {
             inner: LogWriter::new(
                 LogEntryParser::with_max_payload_bytes(Sanitizer::default(), max_payload_bytes),
-                store,
+                sink,
             ),
         }
     }
 
-    /// Reads the configuration described in the crate docs; `client` is the
-    /// DynamoDB client built once in `main`.
-    ///
-    /// # Errors
-    /// A missing `TABLE_NAME` or a malformed number.
-    pub fn from_env(client: aws_sdk_dynamodb::Client) -> Result<Self, Error> {
-        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
-        let store = LogStore::new(
-            Repository::new_with_random_cursor_key(client, table),
-            LogStoreConfig::from_env()?,
-        );
-        let cap = match std::env::var("MAX_PAYLOAD_BYTES") {
-            Ok(v) => v
-                .trim()
-                .parse()
-                .map_err(|_| "MAX_PAYLOAD_BYTES must be a whole number")?,
-            Err(_) => secure_serverless::log_entry::DEFAULT_MAX_PAYLOAD_BYTES,
-        };
-        Ok(Self::new(store, cap))
-    }
-
-    /// The store.
-    pub fn store(&self) -> &LogStore {
+    /// The sink.
+    pub fn store(&self) -> &S {
         self.inner.sink()
     }
 
@@ -137,12 +118,35 @@ impl Writer {
     }
 }
 
+impl Writer<LogStore> {
+    /// Reads the configuration described in the crate docs; `client` is the
+    /// DynamoDB client built once in `main`.
+    ///
+    /// # Errors
+    /// A missing `TABLE_NAME` or a malformed number.
+    pub fn from_env(client: aws_sdk_dynamodb::Client) -> Result<Self, Error> {
+        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
+        let store = LogStore::new(
+            Repository::new_with_random_cursor_key(client, table),
+            LogStoreConfig::from_env()?,
+        );
+        let cap = match std::env::var("MAX_PAYLOAD_BYTES") {
+            Ok(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| "MAX_PAYLOAD_BYTES must be a whole number")?,
+            Err(_) => secure_serverless::log_entry::DEFAULT_MAX_PAYLOAD_BYTES,
+        };
+        Ok(Self::new(store, cap))
+    }
+}
+
 /// The Lambda handler.
 ///
 /// # Errors
 /// Never: every outcome is an HTTP answer.
-pub async fn handler(
-    state: &Writer,
+pub async fn handler<S: LogSink>(
+    state: &Writer<S>,
     event: LambdaEvent<ProxyRequest>,
 ) -> Result<ProxyResponse, Error> {
     Ok(state.handle(&event.payload).await)
