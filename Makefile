@@ -81,7 +81,7 @@ test-browser: $(BROWSER)/node_modules/.installed chromium
 # Criterion benches, the timing-leak check, the DynamoDB round trips, and the
 # cold-start / RSS / size harness beside the Python original.
 bench: $(DDB_TOOLS)/node_modules/.installed
-	$(CARGO) bench -p secure-serverless-benches --bench sanitize --bench authorizer --bench entry_policy --bench timing_leak
+	$(CARGO) bench -p secure-serverless-benches --bench sanitize --bench authorizer --bench entry_policy --bench handlers --bench timing_leak
 	scripts/with-dynamodb-local $(CARGO) bench -p secure-serverless-benches --bench repository
 	benches/coldstart/run
 	$(ROOT)/.venv/bench/bin/python benches/python/bleach_throughput.py
