@@ -80,11 +80,13 @@ test-browser: $(BROWSER)/node_modules/.installed chromium
 ## Not part of make test ------------------------------------------------------
 # Criterion benches, the timing-leak check, the DynamoDB round trips, and the
 # cold-start / RSS / size harness beside the Python original.
+# Ends with one summary table (benches/summary.py), every figure beside its target.
 bench: $(DDB_TOOLS)/node_modules/.installed
-	$(CARGO) bench -p secure-serverless-benches --bench sanitize --bench authorizer --bench entry_policy --bench handlers --bench timing_leak
-	scripts/with-dynamodb-local $(CARGO) bench -p secure-serverless-benches --bench repository
+	BENCH_OUT=$(TARGET) CRITERION_HOME=$(TARGET)/criterion $(CARGO) bench -p secure-serverless-benches --bench sanitize --bench authorizer --bench entry_policy --bench handlers --bench timing_leak
+	CRITERION_HOME=$(TARGET)/criterion scripts/with-dynamodb-local $(CARGO) bench -p secure-serverless-benches --bench repository
 	benches/coldstart/run
-	$(ROOT)/.venv/bench/bin/python benches/python/bleach_throughput.py
+	$(ROOT)/.venv/bench/bin/python benches/python/bleach_throughput.py --json $(TARGET)/bleach.json
+	@echo; python3 benches/summary.py $(TARGET) | tee $(TARGET)/bench-summary.md
 
 # Every fuzz target for FUZZ_SECONDS each (stable toolchain, see fuzz/README.md).
 fuzz:

@@ -119,6 +119,9 @@ fn main() {
     println!(
         "timing-leak check, {samples} samples per function, classes: equal vs differs at byte 0 (1 KiB secret)"
     );
+    // For benches/summary.py: timing-leak.json, `{"samples": N, "ours": t,
+    // "naive": t}`, when BENCH_OUT names a directory.
+    let mut results = Vec::new();
     for (name, f) in [
         (
             "AcceptedSecrets::verify (ours)",
@@ -140,5 +143,14 @@ fn main() {
             "  {name:34} max |t| = {:8.2}  mean ns/{BATCH} calls: equal {a:.0}, differs {b:.0}  -> {verdict}",
             t.abs()
         );
+        results.push(t.abs());
+    }
+    if let Some(dir) = std::env::var_os("BENCH_OUT") {
+        let path = std::path::Path::new(&dir).join("timing-leak.json");
+        let json = format!(
+            r#"{{"samples": {samples}, "ours": {:.3}, "naive": {:.3}}}"#,
+            results[0], results[1]
+        );
+        std::fs::write(&path, json + "\n").expect("BENCH_OUT is a writable directory");
     }
 }

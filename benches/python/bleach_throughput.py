@@ -5,9 +5,14 @@ runs with the seed's allow-list (its defaults: the tags, attributes and
 protocols the Rust `Sanitizer::default()` mirrors, `strip=False`). Prints the
 median time and MB/s per input, for the README's side-by-side table.
 
-    .venv/bench/bin/python benches/python/bleach_throughput.py
+    .venv/bench/bin/python benches/python/bleach_throughput.py [--json OUT]
+
+With --json, also writes {name: median microseconds} to OUT (read by
+benches/summary.py).
 """
+import json
 import statistics
+import sys
 import time
 
 import bleach
@@ -41,6 +46,9 @@ def repeat_to(block, size, exact=False):
     return s[:size] if exact else s
 
 
+RESULTS = {}
+
+
 def bench(name, fn, nbytes, min_seconds=3.0):
     times = []
     start = time.perf_counter()
@@ -49,6 +57,7 @@ def bench(name, fn, nbytes, min_seconds=3.0):
         fn()
         times.append(time.perf_counter() - t0)
     med = statistics.median(times)
+    RESULTS[name] = med * 1e6
     print(f"{name:45s} {med * 1e6:12.1f} us  {nbytes / med / 2**20:8.2f} MiB/s  ({len(times)} runs)")
 
 
@@ -62,3 +71,7 @@ bench("12 short mixed fragments", lambda: [cleaner.clean(f) for f in FRAGMENTS],
       sum(len(f) for f in FRAGMENTS))
 bench("64 KiB document, allowed markup", lambda: cleaner.clean(rich), len(rich))
 bench("64 KiB document, hostile markup", lambda: cleaner.clean(hostile), len(hostile))
+
+if len(sys.argv) == 3 and sys.argv[1] == "--json":
+    with open(sys.argv[2], "w") as f:
+        json.dump({"bleach": bleach.__version__, "median_us": RESULTS}, f, indent=1)

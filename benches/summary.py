@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""One summary table for `make bench`, in Markdown (the README carries it).
+
+Reads what the steps of `make bench` wrote under the cargo target directory:
+criterion's estimates (criterion/**/new/), the timing-leak result
+(timing-leak.json), the cold-start harness (coldstart/results.json) and
+bleach's throughput (bleach.json); prints every figure with the target it is
+measured against (issues #3, #5, #9) and whether it is met. Missing inputs
+are reported as missing, never guessed.
+
+    python3 benches/summary.py TARGET_DIR
+"""
+import json
+import os
+import pathlib
+import platform
+import sys
+
+target = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "target")
+rows = []  # (section, what, measured, compared, target, verdict)
+verdicts = []
+
+
+def criterion():
+    out = {}
+    base = target / "criterion"
+    for meta in base.glob("**/new/benchmark.json"):
+        info = json.loads(meta.read_text())
+        est = json.loads((meta.parent / "estimates.json").read_text())
+        ns = est["median"]["point_estimate"]
+        tp = (info.get("throughput") or {}).get("Bytes")
+        key = info["full_id"]
+        if info.get("value_str"):
+            key = key[: -len(info["value_str"]) - 1]
+        out[key] = (ns, tp)
+    return out
+
+
+def load(name):
+    p = target / name
+    return json.loads(p.read_text()) if p.exists() else None
+
+
+def t(ns):
+    if ns is None:
+        return "missing"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns:.0f} ns"
+
+
+def rate(ns, nbytes):
+    if ns is None or not nbytes:
+        return ""
+    bps = nbytes / (ns / 1e9)
+    return f" = {bps / 2**30:.1f} GiB/s" if bps >= 2**30 else f" = {bps / 2**20:.1f} MiB/s"
+
+
+def judge(what, ok, measured):
+    verdict = "missing" if ok is None else ("met" if ok else "**missed**")
+    verdicts.append((what, verdict, measured))
+    return verdict
+
+
+c = criterion()
+bleach = load("bleach.json") or {}
+bl = bleach.get("median_us", {})
+leak = load("timing-leak.json")
+bomb_bare = (load("nesting-bomb.json") or {}).get("bare_ammonia_ms")
+cold = load("coldstart/results.json")
+
+
+def get(name):
+    return c.get(name, (None, None))
+
+
+# --- sanitiser -----------------------------------------------------------
+san = [
+    ("markup-free log text 64 KiB", "markup-free log text 64 KiB/ours (fast path)",
+     "markup-free log text 64 KiB/bare ammonia", "markup-free log text 64 KiB"),
+    ("64 KiB document, allowed markup", "64 KiB document, allowed markup/ours",
+     "64 KiB document, allowed markup/bare ammonia", "64 KiB document, allowed markup"),
+    ("64 KiB document, hostile markup", "64 KiB document, hostile markup/ours",
+     "64 KiB document, hostile markup/bare ammonia", "64 KiB document, hostile markup"),
+    ("12 short mixed fragments", "short mixed fragments/ours", "short mixed fragments/bare ammonia",
+     "12 short mixed fragments"),
+]
+print("| bench | ours | bare ammonia, same allow-list | bleach 5.0.1 (the seed) | ours vs ammonia | bleach / ours |")
+print("|---|---|---|---|---|---|")
+for label, ours_id, bare_id, bleach_id in san:
+    ours, nbytes = get(ours_id)
+    bare, _ = get(bare_id)
+    b_us = bl.get(bleach_id)
+    vs = f"{(ours / bare - 1) * 100:+.0f}%" if ours and bare else "missing"
+    x = f"{b_us * 1e3 / ours:,.0f}x" if ours and b_us else "missing"
+    print(f"| {label} | {t(ours)}{rate(ours, nbytes)} | {t(bare)}{rate(bare, nbytes)} | "
+          f"{t(b_us * 1e3 if b_us else None)}{rate(b_us * 1e3 if b_us else None, nbytes)} | {vs} | {x} |")
+    if ours and bare and label != "markup-free log text 64 KiB":
+        judge(f"#3 {label}: no slower than bare ammonia", ours <= bare, vs)
+        judge(f"#9 {label}: within 10% of bare ammonia", ours <= bare * 1.10, vs)
+    if ours and b_us:
+        judge(f"#9 {label}: >= 20x bleach", b_us * 1e3 / ours >= 20, x)
+text, tb = get("markup-free log text 64 KiB/ours (fast path)")
+if text:
+    judge("#3 markup-free text >= 1 GB/s (fast path)", tb / (text / 1e9) >= 1e9, rate(text, tb).lstrip(" ="))
+bomb, _ = get("64 KiB nesting bomb, ours (refused by the depth guard)")
+bare_txt = f"{bomb_bare:,.0f} ms (parsed, one run)" if bomb_bare else "missing"
+print(f"| 64 KiB nesting bomb (`<div>` x 13,107) | {t(bomb)} (refused by the depth guard) | {bare_txt} | | | |")
+judge("#3 64 KiB nesting bomb answered < 5 ms", None if bomb is None else bomb < 5e6, t(bomb))
+print()
+
+# --- authorizer, JWT, writer, policy --------------------------------------
+print("| bench | median | target |")
+print("|---|---|---|")
+other = [
+    ("secret check (current + previous, constant time)", "secret check (current + previous, constant time)", None),
+    ("authorizer decision, origin secret only (parse event, check, build, serialise)",
+     "authorizer decision, origin secret only (parse, check, build, serialise)", ("#5 authorizer decision < 10 µs", 10e3)),
+    ("authorizer decision, origin secret + HS256 JWT", "authorizer decision, origin secret + HS256 JWT", None),
+    ("JWT verify HS256", "JWT verify HS256", ("#5 JWT HS256 < 5 µs", 5e3)),
+    ("JWT verify RS256", "JWT verify RS256", ("#5 JWT RS256 < 50 µs", 50e3)),
+    ("JWT verify ES256", "JWT verify ES256", None),
+    ("JWT verify EdDSA", "JWT verify EdDSA", None),
+    ("log entry parse + validate + sanitise, 1 KiB text", "log entry parse + validate + sanitise/1 KiB text", None),
+    ("log entry parse + validate + sanitise, 1 KiB markup", "log entry parse + validate + sanitise/1 KiB markup", None),
+    ("writer handler without storage, 1 KiB text", "writer handler, 1 KiB payload, no storage/text", None),
+    ("writer handler without storage, 1 KiB markup", "writer handler, 1 KiB payload, no storage/markup",
+     ("#9 writer handler work < 100 µs (1 KiB)", 100e3)),
+    ("writer handler without storage, 1 KiB markup + Idempotency-Key",
+     "writer handler, 1 KiB payload, no storage/markup + Idempotency-Key", None),
+    ("policy build + serialise (2 statements, context)", "policy build + serialise (2 statements, context)", None),
+    ("policy evaluate (wildcards, explicit deny)", "policy evaluate (wildcards, explicit deny)", None),
+    ("DynamoDB Local: validate + sanitise + create-only put (1 KiB)",
+     "DynamoDB Local: validate + sanitise + create-only put (1 KiB)", None),
+    ("DynamoDB Local: newest 25 records (8 shard queries + merge)",
+     "DynamoDB Local: newest 25 records (8 shard queries + merge)", None),
+]
+for label, cid, tgt in other:
+    ns, _ = get(cid)
+    if ns is None:  # criterion writes ':' as '_' in directory names, not in full_id
+        ns, _ = get(cid.replace(":", "_"))
+    target_txt = ""
+    if tgt:
+        target_txt = f"{tgt[0][3:]}: {judge(tgt[0], None if ns is None else ns < tgt[1], t(ns))}"
+    print(f"| {label} | {t(ns)} | {target_txt} |")
+if leak:
+    ok = leak["ours"] < 5 and leak["naive"] >= 5
+    v = judge("#5 timing leak: ours |t| < 5, naive == |t| >= 5",
+              ok, f"{leak['ours']:.2f} / {leak['naive']:.0f}")
+    print(f"| timing leak, max \\|t\\| ({leak['samples']:,} samples): ours / naive `==` | "
+          f"{leak['ours']:.2f} / {leak['naive']:,.0f} | ours < 5, naive >= 5: {v} |")
+else:
+    judge("#5 timing leak", None, "missing")
+print()
+
+# --- cold start, warm, memory, size ---------------------------------------
+if cold:
+    f = cold["functions"]
+    print("| function | cold start | warm p50 / p99 (Runtime API) | handler only, p50 | peak RSS | stripped binary x86_64 / arm64 |")
+    print("|---|---|---|---|---|---|")
+    for name in ["authorizer", "writer", "reader"]:
+        for lang in ["rust", "python"]:
+            r = f.get(f"{name}/{lang}")
+            if not r:
+                continue
+            size = ""
+            if lang == "rust":
+                sz = r.get("size", {})
+                x = sz.get("x86_64_bytes")
+                a = sz.get("arm64_bytes")
+                size = " / ".join(f"{v / 1e6:.2f} MB" if v else "n/a" for v in (x, a))
+            w = r["warm"]
+            h = r.get("handler_only", {})
+            rss = r.get("peak_rss_kb", 0) / 1024
+            print(f"| {name}, {'Rust' if lang == 'rust' else 'Python'} | {r['cold']['median_ms']:.1f} ms | "
+                  f"{w['p50_us']:,.0f} / {w['p99_us']:,.0f} µs | "
+                  f"{h.get('p50_us', float('nan')):,.1f} µs | {rss:.1f} MiB | {size} |")
+    for tg in cold.get("targets", []):
+        judge("#9 " + tg["what"], tg["met"], tg["measured"])
+    ah = f.get("authorizer/rust", {}).get("handler_only", {}).get("p50_us")
+    judge("#9 authorizer warm handler work < 20 µs", None if ah is None else ah < 20,
+          f"{ah:.1f} µs" if ah is not None else "missing")
+    m = cold.get("machine", {})
+    print()
+    print(f"Cold-start machine: {m.get('nproc')} CPUs, {m.get('cpu')}, load average at end "
+          f"{', '.join(f'{x:.2f}' for x in m.get('loadavg_at_end', []))}.")
+else:
+    judge("#9 cold-start harness", None, "missing (benches/coldstart/run)")
+print()
+
+print("| target | measured | verdict |")
+print("|---|---|---|")
+for what, verdict, measured in verdicts:
+    print(f"| {what} | {measured} | {verdict} |")
+print()
+print(f"Criterion: `bench` profile (opt-level 3); Lambda binaries: `release` profile "
+      f"(opt-level \"s\"). Host: {os.cpu_count()} CPUs, {platform.machine()}.")
