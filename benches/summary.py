@@ -147,7 +147,7 @@ for label, cid, tgt in other:
     print(f"| {label} | {t(ns)} | {target_txt} |")
 if leak:
     ok = leak["ours"] < 5 and leak["naive"] >= 5
-    v = judge("#5 timing leak: ours |t| < 5, naive == |t| >= 5",
+    v = judge("#5 timing leak: ours max \\|t\\| < 5, naive `==` max \\|t\\| >= 5",
               ok, f"{leak['ours']:.2f} / {leak['naive']:.0f}")
     print(f"| timing leak, max \\|t\\| ({leak['samples']:,} samples): ours / naive `==` | "
           f"{leak['ours']:.2f} / {leak['naive']:,.0f} | ours < 5, naive >= 5: {v} |")
