@@ -1093,34 +1093,10 @@ mod class {
         k
     }
 
-    const fn distinct() -> usize {
-        let mut seen = [0u128; 256];
-        let mut n = 0;
-        let mut l = 0;
-        while l < LISTS.len() {
-            let mut i = 0;
-            while i < LISTS[l].1.len() {
-                let k = key(LISTS[l].1[i].as_bytes());
-                let mut j = 0;
-                while j < n && seen[j] != k {
-                    j += 1;
-                }
-                if j == n {
-                    seen[n] = k;
-                    n += 1;
-                }
-                i += 1;
-            }
-            l += 1;
-        }
-        n
-    }
-
-    const N: usize = distinct();
-
-    /// Every name's key and flags, sorted by key: built at compile time.
-    pub const TABLE: [(u128, u8); N] = {
-        let mut table = [(0u128, 0u8); N];
+    /// Every name once, with the union of its flags (in the order first
+    /// seen), and how many names there are.
+    const MERGED: ([(u128, u8); 256], usize) = {
+        let mut table = [(0u128, 0u8); 256];
         let mut n = 0;
         let mut l = 0;
         while l < LISTS.len() {
@@ -1139,6 +1115,19 @@ mod class {
                 i += 1;
             }
             l += 1;
+        }
+        (table, n)
+    };
+
+    const N: usize = MERGED.1;
+
+    /// Every name's key and flags, sorted by key: built at compile time.
+    pub const TABLE: [(u128, u8); N] = {
+        let mut table = [(0u128, 0u8); N];
+        let mut i = 0;
+        while i < N {
+            table[i] = MERGED.0[i];
+            i += 1;
         }
         // insertion sort by key
         let mut i = 1;
