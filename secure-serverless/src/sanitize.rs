@@ -312,9 +312,8 @@ impl fmt::Debug for Compiled {
 #[derive(Debug)]
 pub struct Sanitizer {
     mode: Mode,
-    /// Whether the policy lets a `style` attribute through (read by the
-    /// stability replay; derived once, at build).
-    style_possible: bool,
+    /// What the stability checks need to know of the policy (derived once, at build).
+    hints: FixpointHints,
     max_input_bytes: usize,
     max_depth: usize,
 }
@@ -392,7 +391,7 @@ impl Sanitizer {
                     return Ok(Cow::Borrowed(input));
                 }
                 check_depth(input, self.max_depth)?;
-                clean_to_fixpoint(compiled, self.style_possible, input)
+                clean_to_fixpoint(compiled, &self.hints, input)
             }
         }
     }
@@ -411,7 +410,7 @@ impl Sanitizer {
             Mode::PlainText => Ok(escape_text(input).into_owned()),
             Mode::Markup(compiled) => {
                 check_depth(input, self.max_depth)?;
-                clean_to_fixpoint(compiled, self.style_possible, input).map(Cow::into_owned)
+                clean_to_fixpoint(compiled, &self.hints, input).map(Cow::into_owned)
             }
         }
     }
@@ -660,7 +659,7 @@ impl SanitizerBuilder {
         if self.plain_text {
             return Ok(Sanitizer {
                 mode: Mode::PlainText,
-                style_possible: false,
+                hints: FixpointHints::default(),
                 max_input_bytes: self.max_input_bytes,
                 max_depth: self.max_depth,
             });
@@ -668,10 +667,10 @@ impl SanitizerBuilder {
         let spec = self.spec;
         validate(&spec)?;
         let compiled = Compiled::new(spec, compile);
-        let style_possible = compiled.borrow_owner().allows_style();
+        let hints = FixpointHints::of(compiled.borrow_owner());
         Ok(Sanitizer {
             mode: Mode::Markup(Box::new(compiled)),
-            style_possible,
+            hints,
             max_input_bytes: self.max_input_bytes,
             max_depth: self.max_depth,
         })
@@ -847,6 +846,44 @@ fn filter_url_attribute<'u>(
     Some(Cow::Borrowed(value))
 }
 
+/// What [`clean_to_fixpoint`] needs to know of a policy, derived when it is built.
+#[derive(Debug, Default)]
+struct FixpointHints {
+    /// Whether a `style` attribute can pass (the stability replay refuses it).
+    style_possible: bool,
+    /// How the serialiser ends an `<a>` start tag that ammonia gave the
+    /// policy's `link_rel`: ` rel="…">`. `None` without `link_rel`, or when
+    /// its value would be escaped (then the shortcut is not used).
+    link_rel_end: Option<Box<[u8]>>,
+}
+
+impl FixpointHints {
+    fn of(spec: &Spec) -> Self {
+        let link_rel_end = spec
+            .link_rel
+            .as_deref()
+            .filter(|rel| {
+                rel.bytes().all(|b| {
+                    b == b' ' || (b.is_ascii_graphic() && !matches!(b, b'&' | b'"' | b'<' | b'>'))
+                })
+            })
+            .map(|rel| format!(" rel=\"{rel}\">").into_bytes().into_boxed_slice());
+        Self {
+            style_possible: spec.allows_style(),
+            link_rel_end,
+        }
+    }
+
+    /// Whether `once`, the first pass's output for `input`, is known to be a
+    /// fixed point without cleaning it again.
+    fn known_stable(&self, input: &str, once: &str) -> bool {
+        self.link_rel_end
+            .as_deref()
+            .is_some_and(|end| stability::only_link_rel_added(input, once, end))
+            || stability::reparses_identically(once, self.style_possible)
+    }
+}
+
 /// Most passes [`clean_to_fixpoint`] makes before giving up.
 const MAX_PASSES: usize = 4;
 
@@ -857,12 +894,14 @@ const MAX_PASSES: usize = 4;
 /// build trees the HTML parser would never produce (an `<a>` inside an `<a>`
 /// once a `<table>` between them is gone, say); their serialisation re-parses
 /// differently, the raw material of mutation XSS. Already-clean input costs one
-/// parse and a comparison. Changed input whose output the linear replay in
-/// [`stability`] knows to re-parse identically costs one parse and that replay;
-/// anything else is cleaned again until a pass changes nothing.
+/// parse and a comparison; so does input whose output only gained the
+/// policy's `link_rel` attributes (see [`stability::only_link_rel_added`]).
+/// Other changed input whose output the linear replay in [`stability`] knows
+/// to re-parse identically costs one parse and that replay; anything else is
+/// cleaned again until a pass changes nothing.
 fn clean_to_fixpoint<'a>(
     compiled: &Compiled,
-    style_possible: bool,
+    hints: &FixpointHints,
     input: &'a str,
 ) -> Result<Cow<'a, str>, SanitizeError> {
     let limit = input
@@ -873,7 +912,7 @@ fn clean_to_fixpoint<'a>(
     if once == input {
         return Ok(Cow::Borrowed(input));
     }
-    if stability::reparses_identically(&once, style_possible) {
+    if hints.known_stable(input, &once) {
         return Ok(Cow::Owned(once));
     }
     let mut current = once;
@@ -1835,7 +1874,7 @@ mod tests {
                 let Ok(once) = clean_bounded(compiled, &input, usize::MAX) else {
                     continue;
                 };
-                if stability::reparses_identically(&once, policy.style_possible) {
+                if stability::reparses_identically(&once, policy.hints.style_possible) {
                     accepted += 1;
                     let twice = clean_bounded(compiled, &once, usize::MAX).unwrap();
                     assert_eq!(twice, once, "{name}: input {input:?}");
@@ -1849,6 +1888,93 @@ mod tests {
             );
             eprintln!("{name}: accepted {accepted}, refused {refused}");
         }
+    }
+
+    /// The `link_rel` shortcut's claim, checked against html5ever on the
+    /// inputs most likely to fool it: first-pass outputs with their added
+    /// `rel` taken out again, i.e. canonical markup holding whatever
+    /// structure the sanitiser produces, stable or not. Whenever the shortcut
+    /// accepts, cleaning the output again changes nothing.
+    #[test]
+    fn link_rel_shortcut_agrees_with_html5ever() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for (name, policy) in [
+            ("seed", Sanitizer::seed_default()),
+            ("rich", Sanitizer::rich()),
+            ("wide", wide_policy()),
+        ] {
+            let Mode::Markup(compiled) = &policy.mode else {
+                unreachable!()
+            };
+            let end = policy.hints.link_rel_end.as_deref().unwrap();
+            let end_text = std::str::from_utf8(end).unwrap();
+            let (mut accepted, mut refused) = (0, 0);
+            for _ in 0..10_000 {
+                let soup = tag_soup(&mut seed);
+                let Ok(first) = clean_bounded(compiled, &soup, usize::MAX) else {
+                    continue;
+                };
+                for input in [soup, first.replace(end_text, ">")] {
+                    let once = clean_bounded(compiled, &input, usize::MAX).unwrap();
+                    if once == input {
+                        continue;
+                    }
+                    if stability::only_link_rel_added(&input, &once, end) {
+                        accepted += 1;
+                        let twice = clean_bounded(compiled, &once, usize::MAX).unwrap();
+                        assert_eq!(twice, once, "{name}: input {input:?}");
+                    } else {
+                        refused += 1;
+                    }
+                }
+            }
+            assert!(
+                accepted > 500 && refused > 1000,
+                "{name}: accepted {accepted}, refused {refused}"
+            );
+            eprintln!("{name}: accepted {accepted}, refused {refused}");
+        }
+    }
+
+    #[test]
+    fn link_rel_shortcut_needs_exactly_the_added_attributes() {
+        let end = br#" rel="noopener noreferrer">"#;
+        let ok = |i: &str, o: &str| stability::only_link_rel_added(i, o, end);
+        let a = r#"<a href="https://e.com/">x</a>"#;
+        let a_rel = r#"<a href="https://e.com/" rel="noopener noreferrer">x</a>"#;
+        assert!(ok(a, a_rel));
+        assert!(ok(&a.repeat(3), &a_rel.repeat(3)));
+        assert!(ok("<a>x</a>", r#"<a rel="noopener noreferrer">x</a>"#));
+        // anything else that changed: not known
+        assert!(!ok(a, r#"<a rel="noopener noreferrer">x</a>"#));
+        assert!(!ok(&format!("{a}<b>"), a_rel));
+        assert!(!ok(a, &format!("{a_rel}y")));
+        assert!(!ok(&format!("{a}y"), a_rel));
+        assert!(!ok(r#"<a href="https://e.com/" rel="x">x</a>"#, a_rel));
+        assert!(!ok("", r#" rel="noopener noreferrer">"#));
+        // the policy's value is written as is only when it needs no escaping
+        let spec = |rel: &str| {
+            let b = SanitizerBuilder::seed_default()
+                .link_rel(Some(rel))
+                .build()
+                .unwrap();
+            b.hints
+                .link_rel_end
+                .map(|e| String::from_utf8(e.into_vec()).unwrap())
+        };
+        assert_eq!(spec("nofollow").as_deref(), Some(r#" rel="nofollow">"#));
+        assert_eq!(spec("a&b"), None);
+        assert_eq!(spec("a\"b"), None);
+        assert_eq!(spec("a\u{a0}b"), None);
+        assert!(
+            SanitizerBuilder::seed_default()
+                .link_rel(None)
+                .build()
+                .unwrap()
+                .hints
+                .link_rel_end
+                .is_none()
+        );
     }
 
     fn tag_class(name: &[u8]) -> u8 {

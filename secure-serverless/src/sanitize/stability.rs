@@ -328,6 +328,42 @@ fn text_stays(parent: Option<&mut Frame<'_>>, text: &str) -> bool {
             .all(|b| matches!(b, b'\t' | b'\n' | b'\x0c' | b' '))
 }
 
+/// `true` when `output`, the first pass's output for `input`, is `input` with
+/// `tag_end` (the ` rel="…">` that ends an `<a>` start tag once ammonia has
+/// added the policy's `link_rel`) in place of some of its `>` bytes, and with
+/// no other difference. Such output is a fixed point, whatever it holds, so
+/// this covers allowed markup with links (which differs from its input by
+/// exactly those attributes) without the replay. Linear: a substring search
+/// and byte comparisons.
+///
+/// Why it is a fixed point. In the serialiser's output a raw `"` only
+/// delimits attribute values and a raw `>` only ends a tag (text and values
+/// are escaped; comments and raw-text elements never pass a policy), so each
+/// `tag_end` in `output` is a `rel` attribute that ends a start tag. `input`
+/// has the same bytes without it: tokenized, it gives the same tokens except
+/// for those `rel` attributes, which ammonia adds only to `a` (a policy with
+/// `link_rel` cannot allow `rel` itself). The tree builder does not look at an
+/// `a`'s attributes except to compare elements for the Noah's Ark clause, and
+/// adding the same attribute to every `a` keeps every such comparison as it
+/// was; so parsing `output` builds the tree of `input` with that `rel` on
+/// every `a`. Cleaning that tree drops each `rel` (not allowed), adds it back
+/// last, and otherwise decides exactly as it did for `input` (same elements,
+/// same attribute values, a `style` value included): its serialisation is
+/// `output` again.
+pub(super) fn only_link_rel_added(input: &str, output: &str, tag_end: &[u8]) -> bool {
+    let (input, output) = (input.as_bytes(), output.as_bytes());
+    let (mut i, mut o) = (0, 0);
+    for at in memchr::memmem::find_iter(output, tag_end) {
+        let same = &output[o..at];
+        if input.get(i..i + same.len()) != Some(same) || input.get(i + same.len()) != Some(&b'>') {
+            return false;
+        }
+        i += same.len() + 1;
+        o = at + tag_end.len();
+    }
+    input.get(i..) == Some(&output[o..])
+}
+
 #[cfg(test)]
 mod tests {
     fn stable(html: &str) -> bool {
