@@ -45,6 +45,17 @@
 //! [`Sanitizer::clean`] returns such input borrowed, without parsing. A property
 //! test checks that both paths give byte-identical output for arbitrary strings.
 //!
+//! # Already-clean markup
+//! Markup that is already clean and written the way the serialiser writes it
+//! (allowed tags and attributes, double-quoted values, the serialiser's own
+//! character references, URLs that pass the scheme check, a tree the HTML
+//! tree builder builds as written) is recognised by one linear scan and
+//! returned as ammonia would return it: unchanged, except that each `<a>`
+//! gains the policy's `link_rel`. Anything the scan does not recognise goes
+//! through ammonia. Property tests compare the two on generated markup, and
+//! the fuzz target compares [`Sanitizer::clean`] with
+//! [`Sanitizer::clean_without_fast_path`] on whatever it finds.
+//!
 //! # Example
 //! ```
 //! use secure_serverless::sanitize::Sanitizer;
@@ -56,6 +67,7 @@
 //! ```
 
 mod stability;
+mod verbatim;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -276,6 +288,13 @@ struct Spec {
 }
 
 impl Spec {
+    /// Whether images may keep `src` (then `data:` image URLs pass).
+    fn allows_data_images(&self) -> bool {
+        self.tag_attributes
+            .get("img")
+            .is_some_and(|a| a.contains("src"))
+    }
+
     /// Whether any tag may keep a `style` attribute.
     fn allows_style(&self) -> bool {
         self.generic_attributes.contains("style")
@@ -312,8 +331,8 @@ impl fmt::Debug for Compiled {
 #[derive(Debug)]
 pub struct Sanitizer {
     mode: Mode,
-    /// What the stability checks need to know of the policy (derived once, at build).
-    hints: FixpointHints,
+    /// What the fast paths and stability checks need to know of the policy.
+    derived: Derived,
     max_input_bytes: usize,
     max_depth: usize,
 }
@@ -390,14 +409,19 @@ impl Sanitizer {
                 if is_parse_invariant(input) {
                     return Ok(Cow::Borrowed(input));
                 }
+                let spec = compiled.borrow_owner();
+                if let Some(out) = verbatim::as_is(spec, &self.derived, self.max_depth, input) {
+                    return Ok(out);
+                }
                 check_depth(input, self.max_depth)?;
-                clean_to_fixpoint(compiled, &self.hints, input)
+                clean_to_fixpoint(compiled, &self.derived, input)
             }
         }
     }
 
-    /// The full parse-and-serialise path, without the fast path: exposed so
-    /// tests and benches can prove the fast path changes nothing.
+    /// The full parse-and-serialise path, without the fast paths (markup-free
+    /// text, already-clean markup): exposed so tests and benches can prove
+    /// the fast paths change nothing.
     #[doc(hidden)]
     pub fn clean_without_fast_path(&self, input: &str) -> Result<String, SanitizeError> {
         if input.len() > self.max_input_bytes {
@@ -410,7 +434,7 @@ impl Sanitizer {
             Mode::PlainText => Ok(escape_text(input).into_owned()),
             Mode::Markup(compiled) => {
                 check_depth(input, self.max_depth)?;
-                clean_to_fixpoint(compiled, &self.hints, input).map(Cow::into_owned)
+                clean_to_fixpoint(compiled, &self.derived, input).map(Cow::into_owned)
             }
         }
     }
@@ -659,7 +683,7 @@ impl SanitizerBuilder {
         if self.plain_text {
             return Ok(Sanitizer {
                 mode: Mode::PlainText,
-                hints: FixpointHints::default(),
+                derived: Derived::default(),
                 max_input_bytes: self.max_input_bytes,
                 max_depth: self.max_depth,
             });
@@ -667,10 +691,10 @@ impl SanitizerBuilder {
         let spec = self.spec;
         validate(&spec)?;
         let compiled = Compiled::new(spec, compile);
-        let hints = FixpointHints::of(compiled.borrow_owner());
+        let derived = Derived::of(compiled.borrow_owner());
         Ok(Sanitizer {
             mode: Mode::Markup(Box::new(compiled)),
-            hints,
+            derived,
             max_input_bytes: self.max_input_bytes,
             max_depth: self.max_depth,
         })
@@ -800,11 +824,7 @@ fn compile(spec: &Spec) -> AmmoniaBuilder<'_> {
     if let Some(props) = &spec.css_properties {
         b.filter_style_properties(props.iter().map(String::as_str).collect());
     }
-    let img_src = spec
-        .tag_attributes
-        .get("img")
-        .is_some_and(|a| a.contains("src"));
-    if img_src {
+    if spec.allows_data_images() {
         // `data:` must pass ammonia's scheme check for images, and only there.
         b.add_url_schemes(["data"]);
         let origins = spec.image_origins.clone();
@@ -846,31 +866,42 @@ fn filter_url_attribute<'u>(
     Some(Cow::Borrowed(value))
 }
 
-/// What [`clean_to_fixpoint`] needs to know of a policy, derived when it is built.
+/// What the fast paths and [`clean_to_fixpoint`] need to know of a policy,
+/// derived once, when it is built.
 #[derive(Debug, Default)]
-struct FixpointHints {
+struct Derived {
     /// Whether a `style` attribute can pass (the stability replay refuses it).
     style_possible: bool,
     /// How the serialiser ends an `<a>` start tag that ammonia gave the
-    /// policy's `link_rel`: ` rel="…">`. `None` without `link_rel`, or when
-    /// its value would be escaped (then the shortcut is not used).
-    link_rel_end: Option<Box<[u8]>>,
+    /// policy's `link_rel`: ` rel="…">` (`None` without `link_rel`).
+    link_rel_end: Option<Box<str>>,
+    /// Images with `src` are allowed: `data:` passes ammonia's scheme check
+    /// and the attribute filter runs (see `compile`).
+    data_images: bool,
 }
 
-impl FixpointHints {
+impl Derived {
     fn of(spec: &Spec) -> Self {
-        let link_rel_end = spec
-            .link_rel
-            .as_deref()
-            .filter(|rel| {
-                rel.bytes().all(|b| {
-                    b == b' ' || (b.is_ascii_graphic() && !matches!(b, b'&' | b'"' | b'<' | b'>'))
-                })
-            })
-            .map(|rel| format!(" rel=\"{rel}\">").into_bytes().into_boxed_slice());
+        // escaped as the serialiser escapes attribute values
+        let link_rel_end = spec.link_rel.as_deref().map(|rel| {
+            let mut end = String::from(" rel=\"");
+            for c in rel.chars() {
+                match c {
+                    '&' => end.push_str("&amp;"),
+                    '"' => end.push_str("&quot;"),
+                    '<' => end.push_str("&lt;"),
+                    '>' => end.push_str("&gt;"),
+                    '\u{a0}' => end.push_str("&nbsp;"),
+                    c => end.push(c),
+                }
+            }
+            end.push_str("\">");
+            end.into_boxed_str()
+        });
         Self {
             style_possible: spec.allows_style(),
             link_rel_end,
+            data_images: spec.allows_data_images(),
         }
     }
 
@@ -879,8 +910,12 @@ impl FixpointHints {
     fn known_stable(&self, input: &str, once: &str) -> bool {
         self.link_rel_end
             .as_deref()
-            .is_some_and(|end| stability::only_link_rel_added(input, once, end))
-            || stability::reparses_identically(once, self.style_possible)
+            .is_some_and(|end| stability::only_link_rel_added(input, once, end.as_bytes()))
+            || stability::reparses_identically(
+                once,
+                self.style_possible,
+                self.link_rel_end.as_deref().map(str::as_bytes),
+            )
     }
 }
 
@@ -901,7 +936,7 @@ const MAX_PASSES: usize = 4;
 /// cleaned again until a pass changes nothing.
 fn clean_to_fixpoint<'a>(
     compiled: &Compiled,
-    hints: &FixpointHints,
+    derived: &Derived,
     input: &'a str,
 ) -> Result<Cow<'a, str>, SanitizeError> {
     let limit = input
@@ -912,7 +947,7 @@ fn clean_to_fixpoint<'a>(
     if once == input {
         return Ok(Cow::Borrowed(input));
     }
-    if hints.known_stable(input, &once) {
+    if derived.known_stable(input, &once) {
         return Ok(Cow::Owned(once));
     }
     let mut current = once;
@@ -1814,6 +1849,7 @@ mod tests {
             "",
             " href=\"https://e.com/\"",
             " href=javascript:x",
+            " href=\"data:text/html,x\"",
             " title=t",
             " style=\"color:red\"",
             " class=c",
@@ -1839,6 +1875,9 @@ mod tests {
                     out.push('<');
                     out.push_str(name);
                     out.push_str(ATTRS[next(ATTRS.len())]);
+                    if next(3) == 0 {
+                        out.push_str(ATTRS[next(ATTRS.len())]);
+                    }
                     out.push('>');
                 }
                 4..=6 => {
@@ -1874,7 +1913,9 @@ mod tests {
                 let Ok(once) = clean_bounded(compiled, &input, usize::MAX) else {
                     continue;
                 };
-                if stability::reparses_identically(&once, policy.hints.style_possible) {
+                let d = &policy.derived;
+                let a_end = d.link_rel_end.as_deref().map(str::as_bytes);
+                if stability::reparses_identically(&once, d.style_possible, a_end) {
                     accepted += 1;
                     let twice = clean_bounded(compiled, &once, usize::MAX).unwrap();
                     assert_eq!(twice, once, "{name}: input {input:?}");
@@ -1906,8 +1947,8 @@ mod tests {
             let Mode::Markup(compiled) = &policy.mode else {
                 unreachable!()
             };
-            let end = policy.hints.link_rel_end.as_deref().unwrap();
-            let end_text = std::str::from_utf8(end).unwrap();
+            let end_text = policy.derived.link_rel_end.as_deref().unwrap();
+            let end = end_text.as_bytes();
             let (mut accepted, mut refused) = (0, 0);
             for _ in 0..10_000 {
                 let soup = tag_soup(&mut seed);
@@ -1936,6 +1977,97 @@ mod tests {
         }
     }
 
+    /// The already-clean path against ammonia itself, on canonical markup
+    /// from the same source as above (first-pass outputs with their `rel`
+    /// taken out) and on the raw tag soup: whenever it answers, ammonia's
+    /// output is byte-identical, and it answers for most canonical inputs.
+    #[test]
+    fn verbatim_path_agrees_with_ammonia() {
+        let mut seed = 0x6a09_e667_f3bc_c909u64;
+        for (name, policy) in [
+            ("seed", Sanitizer::seed_default()),
+            ("rich", Sanitizer::rich()),
+            ("wide", wide_policy()),
+        ] {
+            let Mode::Markup(compiled) = &policy.mode else {
+                unreachable!()
+            };
+            let spec = compiled.borrow_owner();
+            let end = policy.derived.link_rel_end.as_deref().unwrap();
+            let (mut accepted, mut refused) = (0, 0);
+            for _ in 0..10_000 {
+                let soup = tag_soup(&mut seed);
+                let Ok(first) = clean_bounded(compiled, &soup, usize::MAX) else {
+                    continue;
+                };
+                for input in [first.replace(end, ">"), soup] {
+                    let ammonia = clean_bounded(compiled, &input, usize::MAX).unwrap();
+                    match verbatim::as_is(spec, &policy.derived, usize::MAX, &input) {
+                        Some(out) => {
+                            accepted += 1;
+                            assert_eq!(out, ammonia, "{name}: input {input:?}");
+                        }
+                        None => refused += 1,
+                    }
+                }
+            }
+            assert!(
+                accepted > 4000 && refused > 4000,
+                "{name}: accepted {accepted}, refused {refused}"
+            );
+            eprintln!("{name}: verbatim accepted {accepted}, refused {refused}");
+        }
+    }
+
+    #[test]
+    fn verbatim_path_answers_only_for_canonical_clean_markup() {
+        let s = Sanitizer::default();
+        let Mode::Markup(compiled) = &s.mode else {
+            unreachable!()
+        };
+        let as_is = |input: &str, depth: usize| {
+            verbatim::as_is(compiled.borrow_owner(), &s.derived, depth, input).map(Cow::into_owned)
+        };
+        let rel = r#" rel="noopener noreferrer""#;
+        let doc = r#"<ul><li><a href="https://e.com/?a=1&amp;b=2" title="&quot;t&quot;">x</a> &lt;y&gt;</li></ul>"#;
+        assert_eq!(
+            as_is(doc, 3).unwrap(),
+            doc.replace(r#"&quot;">"#, &format!(r#"&quot;"{rel}>"#))
+        );
+        assert_eq!(
+            as_is("<b>x</b> &amp; <i>y</i>", 1).unwrap(),
+            "<b>x</b> &amp; <i>y</i>"
+        );
+        assert_eq!(as_is("<a>x</a>", 1).unwrap(), format!("<a{rel}>x</a>"));
+        // over the depth limit: left to the full path (and its error)
+        assert_eq!(as_is(doc, 2), None);
+        for other in [
+            "<B>x</B>",                                 // upper case
+            "<b >x</b>",                                // not the serialiser's spacing
+            "<a href='https://e.com/'>x</a>",           // single quotes
+            "<a href=https://e.com/>x</a>",             // unquoted
+            r#"<a href="javascript:x()">x</a>"#,        // scheme
+            r#"<a href="https://exa mple.com/">x</a>"#, // does not parse as a URL
+            r#"<a href="x" href="y">x</a>"#,            // duplicate attribute
+            r#"<a rel="x">x</a>"#,                      // not allowed
+            r#"<abbr class="c">x</abbr>"#,              // not allowed
+            r#"<abbr title="&copy;">x</abbr>"#,         // a reference the serialiser does not write
+            "<p>x</p>",                                 // tag not allowed
+            "<br/>",                                    // not the serialiser's form
+            "<b>x</i>",                                 // misnested
+            "<a><a>x</a></a>",                          // re-nested by the parser
+            "<b>x</b><!-- c -->",                       // comment
+            "<b>a > b</b>",                             // raw `>`
+            "<b>&copy;</b>",
+            "<b>\u{a0}</b>",
+            "<b>x\r</b>",
+            "\u{feff}<b>x</b>",
+            "<b>x",
+        ] {
+            assert_eq!(as_is(other, 64), None, "{other}");
+        }
+    }
+
     #[test]
     fn link_rel_shortcut_needs_exactly_the_added_attributes() {
         let end = br#" rel="noopener noreferrer">"#;
@@ -1952,26 +2084,25 @@ mod tests {
         assert!(!ok(&format!("{a}y"), a_rel));
         assert!(!ok(r#"<a href="https://e.com/" rel="x">x</a>"#, a_rel));
         assert!(!ok("", r#" rel="noopener noreferrer">"#));
-        // the policy's value is written as is only when it needs no escaping
+        // the policy's value is escaped as the serialiser escapes it
         let spec = |rel: &str| {
             let b = SanitizerBuilder::seed_default()
                 .link_rel(Some(rel))
                 .build()
                 .unwrap();
-            b.hints
-                .link_rel_end
-                .map(|e| String::from_utf8(e.into_vec()).unwrap())
+            b.derived.link_rel_end.map(String::from)
         };
         assert_eq!(spec("nofollow").as_deref(), Some(r#" rel="nofollow">"#));
-        assert_eq!(spec("a&b"), None);
-        assert_eq!(spec("a\"b"), None);
-        assert_eq!(spec("a\u{a0}b"), None);
+        assert_eq!(
+            spec("a&b\"<c>\u{a0}").as_deref(),
+            Some(r#" rel="a&amp;b&quot;&lt;c&gt;&nbsp;">"#)
+        );
         assert!(
             SanitizerBuilder::seed_default()
                 .link_rel(None)
                 .build()
                 .unwrap()
-                .hints
+                .derived
                 .link_rel_end
                 .is_none()
         );

@@ -109,6 +109,115 @@ fn html_like() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..48).prop_map(|v| v.concat())
 }
 
+/// Markup written the way a serialiser writes it (what the sanitiser's
+/// already-clean path recognises), with allowed and disallowed elements,
+/// attributes, URLs and references, nested as a tree that the parser may
+/// still rebuild differently (`p` in `p`, cells outside tables, `a` in `a`).
+fn canonical_markup() -> impl Strategy<Value = String> {
+    const ELEMENTS: &[&str] = &[
+        "a",
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "code",
+        "em",
+        "i",
+        "li",
+        "li",
+        "ol",
+        "strong",
+        "ul",
+        "p",
+        "p",
+        "div",
+        "span",
+        "h1",
+        "h2",
+        "pre",
+        "table",
+        "tbody",
+        "tr",
+        "td",
+        "caption",
+        "dl",
+        "dd",
+        "font",
+        "nobr",
+        "button",
+        "script",
+        "A",
+        "x-y",
+    ];
+    const VOIDS: &[&str] = &["<br>", "<hr>", "<img>", "<br/>", "</br>", "<wbr>"];
+    const ATTRIBUTES: &[&str] = &[
+        "",
+        "",
+        " href=\"https://e.com/a?b=1&amp;c=2\"",
+        " href=\"http://e.com/\"",
+        " href=\"/relative/path\"",
+        " href=\"mailto:a@b\"",
+        " href=\"javascript:alert(1)\"",
+        " href=\"JaVaScRiPt:x\"",
+        " href=\"data:text/html,x\"",
+        " href=\"https://exa mple.com/\"",
+        " href=\"http://[::1\"",
+        " href=\"\"",
+        " title=\"t &quot;q&quot; &lt;b&gt; &amp; &nbsp;\"",
+        " title=\"&copy;\"",
+        " title=\"x\"",
+        " title=x",
+        " title='x'",
+        "  title=\"x\"",
+        " TITLE=\"x\"",
+        " class=\"c\"",
+        " style=\"color:red\"",
+        " rel=\"x\"",
+        " onclick=\"x()\"",
+        " src=\"data:image/png;base64,AA\"",
+        " alt=\"a\"",
+        " colspan=\"2\"",
+    ];
+    const TEXT: &[&str] = &[
+        "x",
+        " ",
+        "\n",
+        "\t",
+        "&amp;",
+        "&lt;b&gt;",
+        "&nbsp;",
+        "&copy;",
+        "&amp",
+        "\"",
+        "'",
+        "é",
+        "a > b",
+        "\u{a0}",
+        "\r",
+        "\0",
+        "&#60;",
+    ];
+    let text = prop::collection::vec(prop::sample::select(TEXT), 0..3).prop_map(|v| v.concat());
+    let leaf = prop_oneof![
+        4 => text,
+        1 => prop::sample::select(VOIDS).prop_map(str::to_owned),
+    ];
+    leaf.prop_recursive(6, 64, 4, |inner| {
+        (
+            prop::sample::select(ELEMENTS),
+            prop::collection::vec(prop::sample::select(ATTRIBUTES), 0..3),
+            prop::collection::vec(inner, 0..4),
+        )
+            .prop_map(|(name, attributes, children)| {
+                format!(
+                    "<{name}{}>{}</{name}>",
+                    attributes.concat(),
+                    children.concat()
+                )
+            })
+    })
+}
+
 fn policies() -> Vec<(&'static str, Sanitizer)> {
     vec![
         ("seed", Sanitizer::seed_default()),
@@ -175,6 +284,21 @@ proptest! {
             let fast = p.clean(&s).map(|c| c.into_owned());
             let full = p.clean_without_fast_path(&s);
             prop_assert_eq!(fast, full, "policy {}", name);
+        }
+    }
+
+    #[test]
+    fn already_clean_path_is_byte_identical_to_full_path(s in canonical_markup()) {
+        for (name, p) in policies() {
+            let fast = p.clean(&s).map(|c| c.into_owned());
+            let full = p.clean_without_fast_path(&s);
+            prop_assert_eq!(&fast, &full, "policy {}", name);
+            if let Ok(out) = fast {
+                prop_assert_eq!(p.clean(&out).map(|c| c.into_owned()), Ok(out.clone()), "policy {}: not idempotent", name);
+                if let Err(e) = check_allowed(&p, &out) {
+                    return Err(TestCaseError::fail(format!("policy {name}: {e}")));
+                }
+            }
         }
     }
 

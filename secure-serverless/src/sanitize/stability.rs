@@ -224,27 +224,45 @@ impl<'a> Frame<'a> {
 }
 
 /// `true` when `html`, as written by the sanitiser's serialiser, is known to
-/// parse (as a fragment) back into markup that serialises to `html` again;
-/// `false` when that is not known. Never panics, whatever `html` holds.
+/// parse (as a fragment) back into markup that serialises to `html` again,
+/// and to clean to itself; `false` when that is not known. Never panics,
+/// whatever `html` holds.
 ///
 /// `style_possible`: whether the policy lets `style` attributes through (when
-/// it does not, attributes need not be looked at).
-pub(super) fn reparses_identically(html: &str, style_possible: bool) -> bool {
+/// it does not, attributes need not be looked at). `link_rel_end`: with a
+/// policy that adds `link_rel`, how every `<a>` start tag must end (see
+/// [`Derived`](super::Derived)). ammonia pushes that `rel` last; when its
+/// attribute filter then drops an earlier attribute, it swaps the last one,
+/// `rel`, into the gap, and cleaning again would move `rel` back to the end.
+pub(super) fn reparses_identically(
+    html: &str,
+    style_possible: bool,
+    link_rel_end: Option<&[u8]>,
+) -> bool {
+    replay_depth(html, style_possible, link_rel_end).is_some()
+}
+
+/// [`reparses_identically`], with the depth of the tree when it is `true`:
+/// `Some(deepest nesting of elements)` or `None` (not known).
+pub(super) fn replay_depth(
+    html: &str,
+    style_possible: bool,
+    link_rel_end: Option<&[u8]>,
+) -> Option<usize> {
     let bytes = html.as_bytes();
     if html.starts_with('\u{feff}') || memchr::memchr2(b'\r', 0, bytes).is_some() {
-        return false;
+        return None;
     }
     let mut stack: Vec<Frame<'_>> = Vec::with_capacity(32);
     stack.push(Frame::ROOT);
+    let mut deepest = 0;
     let mut pos = 0;
     while pos < bytes.len() {
         let lt = memchr::memchr(b'<', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
         if lt > pos {
-            let Some(text) = html.get(pos..lt) else {
-                return false;
-            };
+            let text = html.get(pos..lt)?;
             if !text_stays(stack.last_mut(), text) {
-                return false;
+                return None;
             }
         }
         if lt == bytes.len() {
@@ -252,15 +270,13 @@ pub(super) fn reparses_identically(html: &str, style_possible: bool) -> bool {
         }
         if bytes.get(lt + 1) == Some(&b'/') {
             // The serialiser closes exactly the current node: `</name>`.
-            let Some(open) = stack.pop() else {
-                return false;
-            };
+            let open = stack.pop()?;
             let name_end = lt + 2 + open.name.len();
             if open.kind == Kind::Root
                 || bytes.get(lt + 2..name_end) != Some(open.name.as_bytes())
                 || bytes.get(name_end) != Some(&b'>')
             {
-                return false;
+                return None;
             }
             pos = name_end + 1;
             continue;
@@ -270,16 +286,13 @@ pub(super) fn reparses_identically(html: &str, style_possible: bool) -> bool {
         while end < bytes.len() && bytes[end] != b' ' && bytes[end] != b'>' {
             end += 1;
         }
-        let Some(name) = html.get(lt + 1..end) else {
-            return false;
-        };
-        let Some(kind) = Kind::of(name) else {
-            return false;
-        };
+        let name = html.get(lt + 1..end)?;
+        let kind = Kind::of(name)?;
         if bytes.get(end) == Some(&b' ') {
-            let Some(gt) = memchr::memchr(b'>', &bytes[end..]).map(|i| end + i) else {
-                return false;
-            };
+            let gt = memchr::memchr(b'>', &bytes[end..]).map(|i| end + i)?;
+            if kind == Kind::A && link_rel_end.is_some_and(|e| !bytes[..=gt].ends_with(e)) {
+                return None;
+            }
             // The CSS filter re-serialises declarations: not known to be
             // stable. Splitting on `"` alternates ` name=` and value.
             if style_possible
@@ -288,27 +301,30 @@ pub(super) fn reparses_identically(html: &str, style_possible: bool) -> bool {
                     .step_by(2)
                     .any(|attribute| attribute.trim_ascii_start() == b"style=")
             {
-                return false;
+                return None;
             }
             pos = gt + 1;
         } else if end < bytes.len() {
+            if kind == Kind::A && link_rel_end.is_some() {
+                // every `a` gets `link_rel`: a bare `<a>` would gain it
+                return None;
+            }
             pos = end + 1;
         } else {
-            return false;
+            return None;
         }
-        let Some(parent) = stack.last_mut() else {
-            return false;
-        };
+        let parent = stack.last_mut()?;
         if !parent.accepts(kind) {
-            return false;
+            return None;
         }
         parent.empty = false;
         if !matches!(kind, Kind::Void | Kind::Hr) {
             let frame = parent.child(name, kind);
             stack.push(frame);
+            deepest = deepest.max(stack.len() - 1);
         }
     }
-    stack.len() == 1
+    (stack.len() == 1).then_some(deepest)
 }
 
 /// Whether text appended to `parent` stays there, as one text run.
@@ -367,11 +383,11 @@ pub(super) fn only_link_rel_added(input: &str, output: &str, tag_end: &[u8]) -> 
 #[cfg(test)]
 mod tests {
     fn stable(html: &str) -> bool {
-        let with_style = super::reparses_identically(html, true);
+        let with_style = super::reparses_identically(html, true, None);
         // Without style attributes in the policy, attributes are not read.
         if !html.contains("style=") {
             assert_eq!(
-                super::reparses_identically(html, false),
+                super::reparses_identically(html, false, None),
                 with_style,
                 "{html}"
             );
