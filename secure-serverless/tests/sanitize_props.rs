@@ -350,6 +350,21 @@ proptest! {
     }
 }
 
+/// Found by `already_clean_path_is_byte_identical_to_full_path`: with image
+/// policies, ammonia's attribute filter drops a `data:` link by swapping the
+/// last attribute (the `rel` it had just added) into its place; cleaning
+/// again moved `rel` back to the end. The stability check now refuses such
+/// output, and the second pass settles it.
+#[test]
+fn rel_moved_by_the_attribute_filter_is_settled() {
+    let rich = Sanitizer::rich();
+    let once = rich
+        .clean(r#"<a href="data:text/html,x" title="t">x</a>"#)
+        .unwrap();
+    assert_eq!(once, r#"<a title="t" rel="noopener noreferrer">x</a>"#);
+    assert_eq!(rich.clean(&once).unwrap(), once);
+}
+
 /// Inputs the property test found whose first cleaning would change on a
 /// second parse (a leading BOM is dropped, a CR from a character reference
 /// becomes LF): the stability loop settles them.
