@@ -11,6 +11,7 @@
 //!
 //!     cargo bench -p secure-serverless-benches --bench timing_leak
 //!     SAMPLES=20000000 cargo bench ...   # a longer run
+//!     TIMING_LEAK_SAME_CONTENT=1 cargo bench ...   # both classes equal: the noise floor
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -19,6 +20,8 @@ use secure_serverless::secret::{AcceptedSecrets, naive_eq};
 /// Calls timed per sample, to lift each sample well above the timer's
 /// resolution.
 const BATCH: usize = 4;
+/// Page size, for placing the two class inputs (see `main`).
+const PAGE: usize = 4096;
 
 struct XorShift(u64);
 impl XorShift {
@@ -108,8 +111,22 @@ fn main() {
         .unwrap_or(4_000_000);
     // A long header value makes a naive comparison's early exit easy to see.
     let secret: Vec<u8> = (0..1024).map(|i| b'a' + (i % 26) as u8).collect();
-    let mut differs = secret.clone();
-    differs[0] = b'#';
+    // The two class inputs sit 4 KiB apart in one buffer, page-aligned: the
+    // same alignment and page offset, so an address effect (a load that
+    // splits a cache line, 4K aliasing) cannot tell them apart. In separate
+    // allocations they could: a control run with *identical* contents in
+    // two `Vec`s reached max |t| of 69-157.
+    let mut arena = vec![0u8; 3 * PAGE];
+    let base = arena.as_ptr().align_offset(PAGE);
+    arena[base..base + secret.len()].copy_from_slice(&secret);
+    arena[base + PAGE..base + PAGE + secret.len()].copy_from_slice(&secret);
+    if std::env::var_os("TIMING_LEAK_SAME_CONTENT").is_none() {
+        arena[base + PAGE] = b'#';
+    }
+    let (equal, differs) = (
+        &arena[base..base + secret.len()],
+        &arena[base + PAGE..base + PAGE + secret.len()],
+    );
     let accepted = AcceptedSecrets::new(
         &String::from_utf8(secret.clone()).unwrap().into(),
         Some(&"previous-version-of-the-origin-secret".to_owned().into()),
@@ -132,7 +149,7 @@ fn main() {
             Box::new(|x: &[u8]| naive_eq(x, &secret)),
         ),
     ] {
-        let s = measure(samples, f, &secret, &differs);
+        let s = measure(samples, f, equal, differs);
         let (t, a, b) = t_test(&s);
         let verdict = if t.abs() < 5.0 {
             "no leak detected"
