@@ -32,7 +32,7 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
-use subtle::{Choice, ConstantTimeEq};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 /// Which accepted version a presented secret matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,17 +113,20 @@ impl AcceptedSecrets {
     /// Checks `presented` against every accepted version in constant time
     /// (independent of the secrets' contents and lengths).
     pub fn verify(&self, presented: &[u8]) -> Option<SecretVersion> {
+        const OUTCOMES: [Option<SecretVersion>; 3] = [
+            None,
+            Some(SecretVersion::Current),
+            Some(SecretVersion::Previous),
+        ];
         let d = digest(presented);
         let current = d.ct_eq(&self.current);
         let previous = d.ct_eq(&self.previous) & self.has_previous;
-        // Both comparisons ran; only the outcome is branched on.
-        if bool::from(current) {
-            Some(SecretVersion::Current)
-        } else if bool::from(previous) {
-            Some(SecretVersion::Previous)
-        } else {
-            None
-        }
+        // Both comparisons ran; the outcome is selected without a branch
+        // (an index into one small table), so an accepted and a refused
+        // value take the same path through this function.
+        let outcome = u8::conditional_select(&0, &2, previous);
+        let outcome = u8::conditional_select(&outcome, &1, current);
+        OUTCOMES[usize::from(outcome)]
     }
 
     /// Checks the values of a header that must appear exactly once.
