@@ -62,6 +62,9 @@ pub(super) fn as_is<'a>(
     }
     // Where each `<a ...>` start tag ends (its `>`).
     let mut link_ends = Vec::new();
+    // URL attributes (element, attribute, raw value), checked last: parsing
+    // URLs is the dearest step, and most input that fails fails earlier.
+    let mut urls = Vec::new();
     let mut pos = 0;
     while let Some(offset) = memchr::memchr3(b'<', b'>', b'&', &bytes[pos..]) {
         let at = pos + offset;
@@ -75,7 +78,7 @@ pub(super) fn as_is<'a>(
                 at + 2 + name + 1
             }
             b'<' => {
-                let end = start_tag(spec, derived, input, at)?;
+                let end = start_tag(spec, derived, input, at, &mut urls)?;
                 if &bytes[at + 1..end] == b"a" || bytes[at + 1..end].starts_with(b"a ") {
                     link_ends.push(end);
                 }
@@ -86,6 +89,11 @@ pub(super) fn as_is<'a>(
     }
     if stability::replay_depth(input, false, None)? > max_depth {
         return None;
+    }
+    for (element, attr, raw) in urls {
+        if !keeps_value(spec, derived, element, attr, &decode_value(raw)?) {
+            return None;
+        }
     }
     let Some(end) = link_ends.first().and(derived.link_rel_end.as_deref()) else {
         return Some(Cow::Borrowed(input));
@@ -101,8 +109,15 @@ pub(super) fn as_is<'a>(
     Some(Cow::Owned(out))
 }
 
-/// Checks the start tag whose `<` is at `at`; returns the index of its `>`.
-fn start_tag(spec: &Spec, derived: &Derived, input: &str, at: usize) -> Option<usize> {
+/// Checks the start tag whose `<` is at `at`, except the values of its URL
+/// attributes, which it adds to `urls`; returns the index of its `>`.
+fn start_tag<'a>(
+    spec: &Spec,
+    derived: &Derived,
+    input: &'a str,
+    at: usize,
+    urls: &mut Vec<(&'a str, &'a str, &'a str)>,
+) -> Option<usize> {
     let bytes = input.as_bytes();
     let name_start = at + 1;
     let name_end = name_start + name_len(&bytes[name_start..]);
@@ -135,8 +150,11 @@ fn start_tag(spec: &Spec, derived: &Derived, input: &str, at: usize) -> Option<u
         if bytes[value_start + value_len] != b'"' {
             return None;
         }
-        let value = decode_value(&input[value_start..value_start + value_len])?;
-        if !keeps_value(spec, derived, name, attr, &value) {
+        let raw = &input[value_start..value_start + value_len];
+        let value = decode_value(raw)?;
+        if is_url_attr(name, attr) {
+            urls.push((name, attr, raw));
+        } else if !keeps_value(spec, derived, name, attr, &value) {
             return None;
         }
         p = value_start + value_len + 1;
