@@ -98,7 +98,10 @@ for label, ours_id, bare_id, bleach_id in san:
     print(f"| {label} | {t(ours)}{rate(ours, nbytes)} | {t(bare)}{rate(bare, nbytes)} | "
           f"{t(b_us * 1e3 if b_us else None)}{rate(b_us * 1e3 if b_us else None, nbytes)} | {vs} | {x} |")
     if ours and bare and label != "markup-free log text 64 KiB":
-        judge(f"#3 {label}: no slower than bare ammonia", ours <= bare, vs)
+        # #3 names fragments and rich documents; the hostile document is our
+        # own worst case (all of ammonia's work plus both guards), judged too.
+        extra = " (not one of #3's named benches)" if "hostile" in label else ""
+        judge(f"#3 {label}{extra}: no slower than bare ammonia", ours <= bare, vs)
         judge(f"#9 {label}: within 10% of bare ammonia", ours <= bare * 1.10, vs)
     if ours and b_us:
         judge(f"#9 {label}: >= 20x bleach", b_us * 1e3 / ours >= 20, x)
