@@ -149,7 +149,18 @@ fn canonical_markup() -> impl Strategy<Value = String> {
         "A",
         "x-y",
     ];
-    const VOIDS: &[&str] = &["<br>", "<hr>", "<img>", "<br/>", "</br>", "<wbr>"];
+    const VOIDS: &[&str] = &[
+        "<br>",
+        "<hr>",
+        "<img>",
+        "<br/>",
+        "</br>",
+        "<wbr>",
+        "<img src=\"data:image/png;base64,AA\" alt=\"a\">",
+        "<img src=\"data:image/svg+xml;base64,AA\">",
+        "<img src=\"https://e.com/x.png\" width=\"1\">",
+        "<img alt=\"&quot;a&quot;\" src=\"data:image/gif;base64,AA\">",
+    ];
     const ATTRIBUTES: &[&str] = &[
         "",
         "",
