@@ -23,7 +23,7 @@
 //! * URL attributes (ammonia's list) whose decoded value `url::Url::parse`
 //!   (ammonia's own, re-exported) finds relative or with an allowed scheme,
 //!   and that the policy's attribute filter keeps unchanged;
-//! * a tree the [`stability`](super::stability) replay knows the HTML tree
+//! * a tree the [`stability`] replay knows the HTML tree
 //!   builder builds as written (nothing closed early, moved or re-opened),
 //!   no deeper than the policy's depth limit.
 //!
