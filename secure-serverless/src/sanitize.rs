@@ -691,7 +691,7 @@ impl SanitizerBuilder {
         let spec = self.spec;
         validate(&spec)?;
         let compiled = Compiled::new(spec, compile);
-        let derived = Derived::of(compiled.borrow_owner());
+        let derived = Derived::of(&compiled);
         Ok(Sanitizer {
             mode: Mode::Markup(Box::new(compiled)),
             derived,
@@ -873,7 +873,8 @@ struct Derived {
     /// Whether a `style` attribute can pass (the stability replay refuses it).
     style_possible: bool,
     /// How the serialiser ends an `<a>` start tag that ammonia gave the
-    /// policy's `link_rel`: ` rel="…">` (`None` without `link_rel`).
+    /// policy's `link_rel`: ` rel="…">` (`None` without `link_rel`, or when
+    /// the policy does not allow `a`).
     link_rel_end: Option<Box<str>>,
     /// Images with `src` are allowed: `data:` passes ammonia's scheme check
     /// and the attribute filter runs (see `compile`).
@@ -881,23 +882,17 @@ struct Derived {
 }
 
 impl Derived {
-    fn of(spec: &Spec) -> Self {
-        // escaped as the serialiser escapes attribute values
-        let link_rel_end = spec.link_rel.as_deref().map(|rel| {
-            let mut end = String::from(" rel=\"");
-            for c in rel.chars() {
-                match c {
-                    '&' => end.push_str("&amp;"),
-                    '"' => end.push_str("&quot;"),
-                    '<' => end.push_str("&lt;"),
-                    '>' => end.push_str("&gt;"),
-                    '\u{a0}' => end.push_str("&nbsp;"),
-                    c => end.push(c),
-                }
-            }
-            end.push_str("\">");
-            end.into_boxed_str()
-        });
+    fn of(compiled: &Compiled) -> Self {
+        let spec = compiled.borrow_owner();
+        // Taken from ammonia's own output for an empty link, so the value is
+        // escaped exactly as the serialiser escapes it. `None` without
+        // `link_rel`, or when the policy drops `a` (no link ever carries it).
+        let link_rel_end = clean_bounded(compiled, "<a></a>", usize::MAX)
+            .ok()
+            .and_then(|out| {
+                let end = out.strip_prefix("<a")?.strip_suffix("</a>")?;
+                (end != ">").then(|| end.into())
+            });
         Self {
             style_possible: spec.allows_style(),
             link_rel_end,
