@@ -66,7 +66,7 @@ pub(super) fn as_is<'a>(
     }
     // Where each `<a ...>` start tag ends (its `>`).
     let mut link_ends = Vec::new();
-    // URL attributes (element, attribute, raw value), checked last: parsing
+    // URL attributes (element, attribute, decoded value), checked last: parsing
     // URLs is the dearest step, and most input that fails fails earlier.
     let mut urls = Vec::new();
     let mut pos = 0;
@@ -94,8 +94,8 @@ pub(super) fn as_is<'a>(
     if stability::replay_depth(input, false, None)? > max_depth {
         return None;
     }
-    for (element, attr, raw) in urls {
-        if !keeps_value(spec, derived, element, attr, &decode_value(raw)?) {
+    for (element, attr, value) in urls {
+        if !keeps_value(spec, derived, element, attr, &value) {
             return None;
         }
     }
@@ -120,7 +120,7 @@ fn start_tag<'a>(
     derived: &Derived,
     input: &'a str,
     at: usize,
-    urls: &mut Vec<(&'a str, &'a str, &'a str)>,
+    urls: &mut Vec<(&'a str, &'a str, Cow<'a, str>)>,
 ) -> Option<usize> {
     let bytes = input.as_bytes();
     let name_start = at + 1;
@@ -154,10 +154,9 @@ fn start_tag<'a>(
         if bytes[value_start + value_len] != b'"' {
             return None;
         }
-        let raw = &input[value_start..value_start + value_len];
-        let value = decode_value(raw)?;
+        let value = decode_value(&input[value_start..value_start + value_len])?;
         if is_url_attr(name, attr) {
-            urls.push((name, attr, raw));
+            urls.push((name, attr, value));
         } else if !keeps_value(spec, derived, name, attr, &value) {
             return None;
         }
