@@ -118,15 +118,13 @@ fn main() {
     // two `Vec`s reached max |t| of 69-157.
     let mut arena = vec![0u8; 3 * PAGE];
     let base = arena.as_ptr().align_offset(PAGE);
-    arena[base..base + secret.len()].copy_from_slice(&secret);
-    arena[base + PAGE..base + PAGE + secret.len()].copy_from_slice(&secret);
+    let slot = |i: usize| base + i * PAGE..base + i * PAGE + secret.len();
+    arena[slot(0)].copy_from_slice(&secret);
+    arena[slot(1)].copy_from_slice(&secret);
     if std::env::var_os("TIMING_LEAK_SAME_CONTENT").is_none() {
         arena[base + PAGE] = b'#';
     }
-    let (equal, differs) = (
-        &arena[base..base + secret.len()],
-        &arena[base + PAGE..base + PAGE + secret.len()],
-    );
+    let (equal, differs) = (&arena[slot(0)], &arena[slot(1)]);
     let accepted = AcceptedSecrets::new(
         &String::from_utf8(secret.clone()).unwrap().into(),
         Some(&"previous-version-of-the-origin-secret".to_owned().into()),
