@@ -33,7 +33,7 @@ fn bench(c: &mut Criterion) {
         "DynamoDB Local: validate + sanitise + create-only put (1 KiB)",
         |b| {
             b.iter(|| {
-                rt.block_on(writer.write(black_box(body.as_bytes()), None))
+                rt.block_on(writer.write("bench", black_box(body.as_bytes()), None))
                     .unwrap()
             })
         },

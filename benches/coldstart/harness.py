@@ -325,7 +325,7 @@ def functions(args) -> list[Function]:
 
     n_reads = args.reader_records
     return [
-        rust("authorizer", {"ORIGIN_SECRET": ORIGIN_SECRET}, ev("authorizer", "allow.json"), check_allow),
+        rust("authorizer", {"ORIGIN_SECRET": ORIGIN_SECRET, "AUTH_MODE": "origin-secret-only"}, ev("authorizer", "allow.json"), check_allow),
         python("authorizer", "seed_authorizer", {"JWT": ORIGIN_SECRET}, ev("authorizer", "allow.json"), check_allow),
         rust("writer", {**ddb, "TABLE_NAME": RUST_WRITES}, ev("writer", "post-log.json"), check_status(201)),
         python("writer", "seed_writer", {**ddb, "TABLE_NAME": SEED_WRITES}, ev("writer", "post-log.json"), check_status(200)),

@@ -12,7 +12,14 @@
 //!   that is not a level (`RUST_LOG=my_crate=debug`, say) means `INFO`, and
 //!   Lambda's `FATAL` means `ERROR`;
 //! * format: JSON lines when `AWS_LAMBDA_LOG_FORMAT` is `JSON` (any case),
-//!   text otherwise; no timestamps (CloudWatch adds them) and no targets.
+//!   text otherwise; no timestamps (CloudWatch adds them) and no targets;
+//! * **other crates never log below `INFO`**, whatever the level: at `TRACE`,
+//!   `lambda_runtime` writes every raw event (headers, bearer tokens, origin
+//!   secrets) and the AWS SDK writes request and response bodies (secret
+//!   values). The chosen level applies to this crate and to the targets given
+//!   to [`init_for`] (your handler's own crate); everything else is capped at
+//!   `INFO`, so no level setting in the Lambda console puts a secret in the
+//!   logs.
 //!
 //! ```no_run
 //! # async fn run() {
@@ -23,7 +30,12 @@
 
 use std::str::FromStr;
 
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt as _;
+
+/// The most verbose level any target outside this crate and the caller's own
+/// targets may log at (see the module docs).
+pub const OTHER_CRATES_MAX_LEVEL: LevelFilter = LevelFilter::INFO;
 
 /// What [`init`] installs, read from the environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,22 +66,43 @@ impl Settings {
             var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.trim().eq_ignore_ascii_case("json"));
         Settings { level, json }
     }
+
+    /// The per-target filter: `level` for this crate and `own_targets`
+    /// (module-path prefixes), at most [`OTHER_CRATES_MAX_LEVEL`] for
+    /// everything else.
+    pub fn targets(&self, own_targets: &[&str]) -> Targets {
+        let others = self.level.min(OTHER_CRATES_MAX_LEVEL);
+        let mut t = Targets::new()
+            .with_default(others)
+            .with_target(env!("CARGO_CRATE_NAME"), self.level);
+        for target in own_targets {
+            t = t.with_target(*target, self.level);
+        }
+        t
+    }
 }
 
 /// Installs the process-wide `tracing` subscriber described in the module
 /// docs, writing to standard output. Returns `false`, changing nothing, when
 /// a subscriber is already installed.
 pub fn init() -> bool {
+    init_for(&[])
+}
+
+/// [`init`], with `own_targets` (for example your handler crate's name) also
+/// logged at the chosen level instead of at most `INFO`.
+pub fn init_for(own_targets: &[&str]) -> bool {
     let settings = Settings::from_vars(|name| std::env::var(name).ok());
+    let targets = settings.targets(own_targets);
     let builder = tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
         .with_max_level(settings.level)
         .with_writer(std::io::stdout);
     if settings.json {
-        builder.json().try_init().is_ok()
+        tracing::subscriber::set_global_default(builder.json().finish().with(targets)).is_ok()
     } else {
-        builder.try_init().is_ok()
+        tracing::subscriber::set_global_default(builder.finish().with(targets)).is_ok()
     }
 }
 
@@ -107,6 +140,34 @@ mod tests {
             LevelFilter::ERROR
         );
         assert!(!settings(&[("AWS_LAMBDA_LOG_FORMAT", "Text")]).json);
+    }
+
+    #[test]
+    fn other_crates_stay_at_info_whatever_the_level() {
+        let s = settings(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE")]);
+        let t = s.targets(&["my_handler"]);
+        for (target, level, on) in [
+            (
+                "lambda_runtime::layers::api_response",
+                tracing::Level::TRACE,
+                false,
+            ),
+            (
+                "aws_smithy_runtime::client::http",
+                tracing::Level::DEBUG,
+                false,
+            ),
+            ("hyper_util::client", tracing::Level::TRACE, false),
+            ("lambda_runtime", tracing::Level::INFO, true),
+            ("secure_serverless::jwt", tracing::Level::TRACE, true),
+            ("my_handler", tracing::Level::TRACE, true),
+        ] {
+            assert_eq!(t.would_enable(target, &level), on, "{target} at {level}");
+        }
+        // A quieter level stays quieter for everyone.
+        let t = settings(&[("AWS_LAMBDA_LOG_LEVEL", "WARN")]).targets(&[]);
+        assert!(!t.would_enable("lambda_runtime", &tracing::Level::INFO));
+        assert!(!t.would_enable("secure_serverless", &tracing::Level::INFO));
     }
 
     #[test]

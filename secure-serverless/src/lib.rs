@@ -19,11 +19,16 @@
 //! | `apigw` | [`apigw`] | API Gateway proxy answers: JSON errors, status codes |
 //! | `lambda-log` | [`lambda_log`] | Lambda logging set-up without a regex engine |
 //! | `tracing` | | `tracing` events from the modules above |
+//! | (always) | [`config`] | settings from the environment, failing closed on missing or blank values |
+//! | (always) | [`envelope`] | the size of a Lambda proxy response, escaping included |
 //!
 //! The crate forbids `unsafe` code and documents every public item.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod config;
+pub mod envelope;
 
 #[cfg(feature = "sanitize")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sanitize")))]

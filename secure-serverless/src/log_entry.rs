@@ -7,7 +7,13 @@
 //! * `type` is *validated*, never rewritten: 1 to 64 characters of
 //!   `[A-Za-z0-9._:-]` ([`LogType`]).
 //! * `payload` is a string of at most [`LogEntryParser::max_payload_bytes`]
-//!   (64 KiB by default), *sanitised* with a [`Sanitizer`] policy.
+//!   (64 KiB by default), *sanitised* with a [`Sanitizer`] policy. It may hold
+//!   any Unicode text except control characters other than tab, line feed and
+//!   carriage return (U+0000 to U+001F, U+007F, U+0080 to U+009F): HTML gives
+//!   them no meaning (each one is a parse error), and JSON must write each C0
+//!   control as six bytes, so a payload of them would weigh six times its
+//!   size in every answer that carries it. Such a payload is refused (422,
+//!   `control_character`), never silently rewritten.
 //! * The body must be UTF-8, at most [`LogEntryParser::max_body_bytes`], a JSON
 //!   object with exactly those two string members: unknown, duplicate,
 //!   missing or mistyped members are each their own error.
@@ -153,6 +159,17 @@ pub enum LogEntryError {
         /// The payload's length.
         actual: usize,
     },
+    /// `payload` holds a control character other than tab, line feed or
+    /// carriage return.
+    #[error(
+        "field \"payload\" holds the control character U+{code_point:04X} at byte {offset}; only tab, line feed and carriage return are allowed"
+    )]
+    ControlCharacter {
+        /// The character's code point.
+        code_point: u32,
+        /// Its byte offset in the payload.
+        offset: usize,
+    },
     /// `payload` was refused by the sanitiser (nesting too deep, ...).
     #[error("field \"payload\" cannot be sanitised: {0}")]
     PayloadRejected(SanitizeError),
@@ -167,9 +184,9 @@ impl LogEntryError {
             | LogEntryError::WrongType { field, .. } => Some(field),
             LogEntryError::UnknownField { field } => Some(field),
             LogEntryError::InvalidType { .. } => Some("type"),
-            LogEntryError::PayloadTooLarge { .. } | LogEntryError::PayloadRejected(_) => {
-                Some("payload")
-            }
+            LogEntryError::PayloadTooLarge { .. }
+            | LogEntryError::ControlCharacter { .. }
+            | LogEntryError::PayloadRejected(_) => Some("payload"),
             _ => None,
         }
     }
@@ -188,6 +205,7 @@ impl LogEntryError {
             LogEntryError::WrongType { .. } => "wrong_type",
             LogEntryError::InvalidType { .. } => "invalid_type",
             LogEntryError::PayloadTooLarge { .. } => "payload_too_large",
+            LogEntryError::ControlCharacter { .. } => "control_character",
             LogEntryError::PayloadRejected(_) => "payload_rejected",
         }
     }
@@ -197,7 +215,9 @@ impl LogEntryError {
     pub fn http_status(&self) -> u16 {
         match self {
             LogEntryError::BodyTooLarge { .. } | LogEntryError::PayloadTooLarge { .. } => 413,
-            LogEntryError::InvalidType { .. } | LogEntryError::PayloadRejected(_) => 422,
+            LogEntryError::InvalidType { .. }
+            | LogEntryError::ControlCharacter { .. }
+            | LogEntryError::PayloadRejected(_) => 422,
             _ => 400,
         }
     }
@@ -348,6 +368,15 @@ impl LogEntryParser {
             return Err(LogEntryError::PayloadTooLarge {
                 limit: self.max_payload_bytes,
                 actual: raw_payload.len(),
+            });
+        }
+        if let Some((offset, c)) = raw_payload
+            .char_indices()
+            .find(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Err(LogEntryError::ControlCharacter {
+                code_point: u32::from(c),
+                offset,
             });
         }
         let payload = match self.sanitizer.clean(&raw_payload) {
@@ -513,6 +542,31 @@ mod tests {
             .unwrap();
         assert_eq!(e.log_type().as_str(), "app.audit:v1-x_y");
         assert_eq!(e.payload(), "<i>x</i>");
+    }
+
+    #[test]
+    fn control_characters_are_refused_by_name() {
+        for (body, code_point, offset) in [
+            (r#"{"type":"t","payload":"ab\u0001"}"#, 1, 2),
+            (r#"{"type":"t","payload":"\u0000"}"#, 0, 0),
+            (r#"{"type":"t","payload":"é\u001b[31m"}"#, 0x1b, 2),
+            (r#"{"type":"t","payload":"\u007f"}"#, 0x7f, 0),
+            (r#"{"type":"t","payload":"\u0085"}"#, 0x85, 0),
+        ] {
+            let e = err(body.as_bytes());
+            assert_eq!(
+                e,
+                LogEntryError::ControlCharacter { code_point, offset },
+                "{body}"
+            );
+            assert_eq!((e.http_status(), e.field()), (422, Some("payload")));
+        }
+        // Tab, line feed, carriage return and other characters are text.
+        assert!(
+            parser()
+                .parse(br#"{"type":"t","payload":"a\tb\nc\r\n\u00e9\u2028\ud834\udd1e"}"#)
+                .is_ok()
+        );
     }
 
     #[test]

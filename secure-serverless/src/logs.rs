@@ -30,8 +30,10 @@
 //!   `shards` queries; keep `shards` as small as the write rate allows. The
 //!   shard count is part of the design: changing it needs a migration.
 //! * **Payload** is a plain attribute (the seed made it a GSI range key, which
-//!   capped it near 1 KB and refused empty strings). Sanitised payloads are
-//!   capped well below DynamoDB's 400 KB item limit.
+//!   capped it near 1 KB and refused empty strings). Sanitising can make a
+//!   payload grow (every `<a>` gains its `rel`), so the stored items are
+//!   measured before the write: a record or idempotency guard over DynamoDB's
+//!   400 KB item limit is [`RepoError::ItemTooLarge`] and nothing is written.
 //! * **Retention**: with [`LogStoreConfig::retention`], records carry
 //!   `expires_at` (epoch seconds) for DynamoDB TTL.
 //!
@@ -41,12 +43,24 @@
 //! cut short by DynamoDB's 1 MB page limit, records below its last one are not
 //! known yet, so the page stops there. Every record is returned exactly once
 //! across pages, however the 1 MB boundaries fall. The cursor is sealed with
-//! [`crate::cursor`] and bound to the filters of the listing.
+//! [`crate::cursor`] (so it expires, and survives one key rotation) and bound
+//! to the filters of the listing.
+//!
+//! A page also stops before its answer would outgrow
+//! [`LogStoreConfig::max_page_bytes`], counted as the records weigh inside a
+//! Lambda proxy response, where the JSON body is escaped once more
+//! ([`crate::envelope`]); the default keeps every page well under Lambda's
+//! 6 MB response limit, and the smallest budget accepted
+//! ([`MIN_PAGE_BYTES`]) still holds the largest record DynamoDB can store, so
+//! a page always makes progress.
 //!
 //! # Idempotency
-//! With an idempotency key, the record and a guard item keyed by the key's
-//! digest are written in one transaction, each create-only. A retry with the
-//! same key finds the guard (DynamoDB returns it on the failed condition, so no
+//! An idempotency key belongs to its caller: the guard is keyed by the digest
+//! of the caller's identity (the authorizer's principal) and the key, so two
+//! callers can never see or block each other's keys, and the request hash
+//! covers the request body exactly as received. With a key, the record and
+//! the guard item are written in one transaction, each create-only. A retry
+//! with the same key finds the guard (DynamoDB returns it on the failed condition, so no
 //! read permission is needed): same request, the first record's receipt is
 //! returned and nothing is written; different request, a conflict. The guard
 //! keeps a copy of the record, and a replay first makes sure the record
@@ -61,7 +75,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::config::{ConfigError, Vars};
 use crate::cursor::CursorError;
+use crate::envelope::{LAMBDA_SYNC_RESPONSE_LIMIT, escaped_len};
 use crate::log_entry::{LogEntryError, LogEntryParser, LogType};
 use crate::repository::{
     IndexDesign, Item, KeySchema, Query, RepoError, Repository, SortRange, TableDesign,
@@ -92,6 +108,21 @@ pub const DEFAULT_SHARDS: u8 = 8;
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
 /// Largest page size of a listing.
 pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// What a page keeps aside for everything but its records: the proxy
+/// envelope and its headers, the page's own JSON, and a cursor of up to
+/// [`crate::cursor::MAX_CURSOR_BYTES`].
+pub const PAGE_ENVELOPE_RESERVE: usize = 8 * 1024;
+/// The most one stored record can weigh in a proxy response: its id,
+/// timestamp, type and payload are part of a 400 KB item, the record's JSON
+/// adds 46 bytes of names and punctuation (64 counted), and every byte is at
+/// worst seven once escaped twice (a control character is `\u0001` in the
+/// body, `\\u0001` in the envelope); plus its comma.
+pub const MAX_RECORD_RESPONSE_BYTES: usize = 7 * (crate::repository::MAX_ITEM_BYTES + 64) + 1;
+/// The smallest page budget accepted: the largest record still fits.
+pub const MIN_PAGE_BYTES: usize = MAX_RECORD_RESPONSE_BYTES + PAGE_ENVELOPE_RESERVE;
+/// The default page budget: 4,000,000 bytes, a third under Lambda's limit.
+pub const DEFAULT_PAGE_BYTES: usize = 4_000_000;
 
 /// A stored log record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,22 +241,23 @@ pub struct Idempotency {
 pub struct BadIdempotencyKey;
 
 impl Idempotency {
-    /// Checks `key` (1 to 128 visible ASCII characters) and binds it to the
-    /// validated request.
+    /// Checks `key` (1 to 128 visible ASCII characters), scopes it to
+    /// `caller` (the authenticated principal; `""` when there is none) and
+    /// binds it to `request`, the request body as received.
     ///
     /// # Errors
     /// [`BadIdempotencyKey`].
-    pub fn new(key: &str, log_type: &LogType, payload: &str) -> Result<Self, BadIdempotencyKey> {
+    pub fn new(key: &str, caller: &str, request: &[u8]) -> Result<Self, BadIdempotencyKey> {
         if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(BadIdempotencyKey);
         }
-        let mut h = Sha256::new();
-        h.update(log_type.as_str().as_bytes());
-        h.update([0u8]);
-        h.update(payload.as_bytes());
+        let mut k = Sha256::new();
+        k.update((caller.len() as u64).to_be_bytes());
+        k.update(caller.as_bytes());
+        k.update(key.as_bytes());
         Ok(Idempotency {
-            key_digest: hex(&Sha256::digest(key.as_bytes())),
-            request_hash: hex(&h.finalize()),
+            key_digest: hex(&k.finalize()),
+            request_hash: hex(&Sha256::digest(request)),
         })
     }
 }
@@ -261,6 +293,9 @@ pub struct LogStoreConfig {
     pub retention: Option<Duration>,
     /// Idempotency keys are remembered this long (default 24 h).
     pub idempotency_window: Duration,
+    /// The most a page of a listing may weigh in a Lambda proxy response
+    /// (default [`DEFAULT_PAGE_BYTES`]; at least [`MIN_PAGE_BYTES`]).
+    pub max_page_bytes: usize,
 }
 
 impl Default for LogStoreConfig {
@@ -269,33 +304,35 @@ impl Default for LogStoreConfig {
             shards: DEFAULT_SHARDS,
             retention: None,
             idempotency_window: Duration::from_secs(24 * 3600),
+            max_page_bytes: DEFAULT_PAGE_BYTES,
         }
     }
 }
 
-/// A configuration variable that is not a number.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("environment variable {0} must be a whole number")]
-pub struct BadEnvNumber(pub &'static str);
-
-fn env_number<T: std::str::FromStr>(name: &'static str) -> Result<Option<T>, BadEnvNumber> {
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v.trim().parse().map(Some).map_err(|_| BadEnvNumber(name)),
-        _ => Ok(None),
-    }
-}
-
 impl LogStoreConfig {
-    /// Reads `LOG_SHARDS` (default 8) and `RETENTION_DAYS` (default: keep).
+    /// Reads `LOG_SHARDS` (1 to 64, default 8), `RETENTION_DAYS` (default:
+    /// keep), `IDEMPOTENCY_WINDOW_SECONDS` (60 s to 7 days, default 24 h) and
+    /// `MAX_PAGE_BYTES` ([`MIN_PAGE_BYTES`] to Lambda's 6 MB, default
+    /// [`DEFAULT_PAGE_BYTES`]).
     ///
     /// # Errors
-    /// [`BadEnvNumber`] naming a variable that is not a whole number.
-    pub fn from_env() -> Result<Self, BadEnvNumber> {
+    /// A [`ConfigError`] naming a blank, malformed or out-of-range variable.
+    pub fn from_vars(vars: &Vars<'_>) -> Result<Self, ConfigError> {
+        let d = LogStoreConfig::default();
         Ok(LogStoreConfig {
-            shards: env_number("LOG_SHARDS")?.unwrap_or(DEFAULT_SHARDS),
-            retention: env_number::<u64>("RETENTION_DAYS")?
-                .map(|d| Duration::from_secs(d.saturating_mul(86_400))),
-            ..LogStoreConfig::default()
+            shards: vars.number_in("LOG_SHARDS", 1..=64)?.unwrap_or(d.shards),
+            retention: vars
+                .number_in::<u64>("RETENTION_DAYS", 1..=36_500)?
+                .map(|days| Duration::from_secs(days * 86_400)),
+            idempotency_window: vars
+                .number_in::<u64>("IDEMPOTENCY_WINDOW_SECONDS", 60..=7 * 86_400)?
+                .map_or(d.idempotency_window, Duration::from_secs),
+            max_page_bytes: vars
+                .number_in(
+                    "MAX_PAGE_BYTES",
+                    MIN_PAGE_BYTES..=LAMBDA_SYNC_RESPONSE_LIMIT,
+                )?
+                .unwrap_or(d.max_page_bytes),
         })
     }
 }
@@ -340,9 +377,16 @@ impl LogStore {
     /// A store on `repo` (whose table follows [`LOG_TABLE`]).
     pub fn new(repo: Repository, config: LogStoreConfig) -> Self {
         let shards = config.shards.clamp(1, 64);
+        let max_page_bytes = config
+            .max_page_bytes
+            .clamp(MIN_PAGE_BYTES, LAMBDA_SYNC_RESPONSE_LIMIT);
         LogStore {
             repo,
-            config: LogStoreConfig { shards, ..config },
+            config: LogStoreConfig {
+                shards,
+                max_page_bytes,
+                ..config
+            },
         }
     }
 
@@ -441,33 +485,39 @@ impl LogStore {
         }
         merged.sort_unstable_by(|a, b| b.sk.cmp(&a.sk));
         let total = merged.len();
-        let items: Vec<LogItem> = merged
+        let mut budget = self.config.max_page_bytes - PAGE_ENVELOPE_RESERVE;
+        let mut items: Vec<LogRecord> = Vec::with_capacity(need as usize);
+        for i in merged
             .into_iter()
             .filter(|i| cutoff.as_ref().is_none_or(|c| i.sk >= *c))
             .take(need as usize)
-            .collect();
+        {
+            let record = LogRecord {
+                id: i.id,
+                timestamp: i.timestamp,
+                log_type: i.log_type,
+                payload: i.payload,
+            };
+            let cost = response_bytes(&record);
+            // The first record always fits: no stored item weighs more than
+            // MAX_RECORD_RESPONSE_BYTES, and the budget is at least that.
+            if cost > budget && !items.is_empty() {
+                break;
+            }
+            budget = budget.saturating_sub(cost);
+            items.push(record);
+        }
         more |= items.len() < total;
         let next_cursor = match (more, items.last()) {
             (true, Some(last)) => Some(self.repo_cursor_seal(
                 &scope,
                 &Position {
-                    before: last.sk.clone(),
+                    before: last.id.clone(),
                 },
             )?),
             _ => None,
         };
-        Ok(LogPage {
-            items: items
-                .into_iter()
-                .map(|i| LogRecord {
-                    id: i.id,
-                    timestamp: i.timestamp,
-                    log_type: i.log_type,
-                    payload: i.payload,
-                })
-                .collect(),
-            next_cursor,
-        })
+        Ok(LogPage { items, next_cursor })
     }
 
     fn repo_cursor_open(&self, scope: &str, token: &str) -> Result<Position, RepoError> {
@@ -595,23 +645,31 @@ impl<S: LogSink> LogWriter<S> {
     }
 
     /// Parses, validates and sanitises `body`, then stores it once per
-    /// `idempotency_key`.
+    /// `idempotency_key` of `caller` (the authenticated principal, `""` when
+    /// there is none).
     ///
     /// # Errors
     /// [`WriteError`]; nothing is stored unless `Ok` is returned.
     pub async fn write(
         &self,
+        caller: &str,
         body: &[u8],
         idempotency_key: Option<&str>,
     ) -> Result<Appended, WriteError> {
         let entry = self.parser.parse(body)?;
         let idempotency = idempotency_key
-            .map(|k| Idempotency::new(k, entry.log_type(), entry.payload()))
+            .map(|k| Idempotency::new(k, caller, body))
             .transpose()?;
         let (log_type, payload) = entry.into_parts();
         let record = NewRecord::new(log_type, payload);
         Ok(self.sink.append(&record, idempotency.as_ref()).await?)
     }
+}
+
+/// What `record` weighs in a Lambda proxy response: its JSON, escaped once
+/// more inside the envelope's `body` string, and the comma after it.
+fn response_bytes(record: &LogRecord) -> usize {
+    serde_json::to_string(record).map_or(usize::MAX, |json| escaped_len(&json) + 1)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -703,21 +761,64 @@ mod tests {
 
     #[test]
     fn idempotency_keys() {
-        let t = LogType::new("t").unwrap();
-        assert!(Idempotency::new("", &t, "").is_err());
-        assert!(Idempotency::new("a b", &t, "").is_err());
-        assert!(Idempotency::new(&"k".repeat(129), &t, "").is_err());
-        let a = Idempotency::new("k-1", &t, "x").unwrap();
-        assert_eq!(a, Idempotency::new("k-1", &t, "x").unwrap());
+        assert!(Idempotency::new("", "alice", b"").is_err());
+        assert!(Idempotency::new("a b", "alice", b"").is_err());
+        assert!(Idempotency::new(&"k".repeat(129), "alice", b"").is_err());
+        let a = Idempotency::new("k-1", "alice", b"x").unwrap();
+        assert_eq!(a, Idempotency::new("k-1", "alice", b"x").unwrap());
+        // The hash covers the body as received, byte for byte.
         assert_ne!(
             a.request_hash,
-            Idempotency::new("k-1", &t, "y").unwrap().request_hash
-        );
-        assert_ne!(
-            a.request_hash,
-            Idempotency::new("k-1", &LogType::new("u").unwrap(), "x")
+            Idempotency::new("k-1", "alice", b"x ")
                 .unwrap()
                 .request_hash
         );
+        // Keys are the caller's own: same key, other caller, other guard.
+        let b = Idempotency::new("k-1", "bob", b"x").unwrap();
+        assert_ne!(a.key_digest, b.key_digest);
+        assert_eq!(a.request_hash, b.request_hash);
+        // The caller and key cannot be shifted into each other.
+        assert_ne!(
+            Idempotency::new("b-k", "a", b"").unwrap().key_digest,
+            Idempotency::new("k", "ab-", b"").unwrap().key_digest
+        );
+    }
+
+    #[test]
+    fn settings_fail_closed_and_bound_the_page() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            Vars::from_lookup(move |k| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            })
+        };
+        assert_eq!(
+            LogStoreConfig::from_vars(&vars(&[])).unwrap(),
+            LogStoreConfig::default()
+        );
+        for bad in [
+            &[("LOG_SHARDS", "")][..],
+            &[("LOG_SHARDS", "0")],
+            &[("RETENTION_DAYS", "x")],
+            &[("MAX_PAGE_BYTES", "1000000")],
+            &[("MAX_PAGE_BYTES", "7000000")],
+            &[("IDEMPOTENCY_WINDOW_SECONDS", "5")],
+        ] {
+            let e = LogStoreConfig::from_vars(&vars(bad)).unwrap_err();
+            assert_eq!(e.variable(), bad[0].0, "{e}");
+        }
+        // The largest record fits the smallest budget, and the default is
+        // well under Lambda's limit.
+        const { assert!(MIN_PAGE_BYTES <= DEFAULT_PAGE_BYTES) };
+        const { assert!(DEFAULT_PAGE_BYTES <= LAMBDA_SYNC_RESPONSE_LIMIT * 2 / 3) };
+        let worst = LogRecord {
+            id: Uuid::now_v7().to_string(),
+            timestamp: rfc3339_millis(0),
+            log_type: "t".repeat(64),
+            payload: "\u{1}".repeat(crate::repository::MAX_ITEM_BYTES - 36 - 24 - 64),
+        };
+        assert!(response_bytes(&worst) <= MAX_RECORD_RESPONSE_BYTES);
     }
 }

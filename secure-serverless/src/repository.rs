@@ -19,7 +19,11 @@
 //!   one transaction, returning the existing guard item when it already
 //!   exists (idempotency keys).
 //!
-//! [`RepoError`] tells apart not-found, already-exists, throttled
+//! Every write measures its items first ([`item_size`]): an item over
+//! DynamoDB's 400 KB limit is [`RepoError::ItemTooLarge`], before any request
+//! is made.
+//!
+//! [`RepoError`] tells apart not-found, already-exists, too large, throttled
 //! (retryable), validation (permanent), unavailable (retryable) and the rest,
 //! and keeps the SDK error as its `source`.
 //!
@@ -39,6 +43,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::cursor::{CursorError, CursorKey};
+
+mod item_size;
+pub use item_size::{MAX_ITEM_BYTES, MAX_NUMBER_BYTES, item_size};
 
 /// A DynamoDB item as the SDK sees it.
 pub type Attributes = HashMap<String, AttributeValue>;
@@ -90,6 +97,14 @@ pub enum RepoError {
     /// A create-only put found an item with the key.
     #[error("an item with this key already exists")]
     AlreadyExists,
+    /// An item is over DynamoDB's item size limit; nothing was sent.
+    #[error("an item of {bytes} bytes is over DynamoDB's limit of {limit}")]
+    ItemTooLarge {
+        /// The item's size as DynamoDB counts it.
+        bytes: usize,
+        /// The limit, [`MAX_ITEM_BYTES`].
+        limit: usize,
+    },
     /// DynamoDB throttled the request after the SDK's own retries: retry later.
     #[error("storage is throttling requests")]
     Throttled(#[source] BoxError),
@@ -409,6 +424,19 @@ impl Repository {
         Ok(())
     }
 
+    /// `item` as attributes, refused when over [`MAX_ITEM_BYTES`].
+    fn attributes<T: Item>(item: &T) -> Result<Attributes, RepoError> {
+        let attrs: Attributes = serde_dynamo::to_item(item)?;
+        let bytes = item_size(&attrs);
+        if bytes > MAX_ITEM_BYTES {
+            return Err(RepoError::ItemTooLarge {
+                bytes,
+                limit: MAX_ITEM_BYTES,
+            });
+        }
+        Ok(attrs)
+    }
+
     fn condition_not_exists<T: Item>() -> String {
         format!("attribute_not_exists({})", T::KEYS.partition)
     }
@@ -418,7 +446,7 @@ impl Repository {
     /// # Errors
     /// [`RepoError::AlreadyExists`], or another classified error.
     pub async fn put_new<T: Item>(&self, item: &T) -> Result<(), RepoError> {
-        let attrs: Attributes = serde_dynamo::to_item(item)?;
+        let attrs = Self::attributes(item)?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -536,14 +564,21 @@ impl Repository {
     /// has no conditional batch put).
     ///
     /// # Errors
+    /// [`RepoError::ItemTooLarge`] before anything is written;
     /// [`RepoError::Throttled`] when items stay unprocessed after every retry
     /// (the items of earlier chunks are written), or another classified error.
     pub async fn batch_put<T: Item>(&self, items: &[T]) -> Result<(), RepoError> {
+        // Every item is measured before the first request, so an item that is
+        // too large writes nothing.
+        let items = items
+            .iter()
+            .map(Self::attributes)
+            .collect::<Result<Vec<_>, _>>()?;
         for chunk in items.chunks(25) {
             let mut pending = Vec::with_capacity(chunk.len());
             for item in chunk {
                 let put = PutRequest::builder()
-                    .set_item(Some(serde_dynamo::to_item(item)?))
+                    .set_item(Some(item.clone()))
                     .build()
                     .map_err(|e| RepoError::Validation(Box::new(e)))?;
                 pending.push(WriteRequest::builder().put_request(put).build());
@@ -604,14 +639,8 @@ impl Repository {
                 .build()
                 .map_err(|e| RepoError::Validation(Box::new(e)))
         };
-        let g = put(
-            serde_dynamo::to_item(guard)?,
-            Self::condition_not_exists::<G>(),
-        )?;
-        let i = put(
-            serde_dynamo::to_item(item)?,
-            Self::condition_not_exists::<T>(),
-        )?;
+        let g = put(Self::attributes(guard)?, Self::condition_not_exists::<G>())?;
+        let i = put(Self::attributes(item)?, Self::condition_not_exists::<T>())?;
         let result = self
             .client
             .transact_write_items()

@@ -60,6 +60,9 @@ pub enum SecretSourceError {
     /// A loaded secret is unusable.
     #[error(transparent)]
     Invalid(#[from] SecretError),
+    /// A setting naming the source is blank or contradictory.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// Something that can load the accepted versions of a secret.
@@ -290,24 +293,51 @@ impl AnySource {
     /// `{prefix}` and optionally `{prefix}_PREVIOUS` (local runs only).
     ///
     /// # Errors
-    /// [`SecretSourceError::MissingEnv`] naming `{prefix}_ID` when none is set.
+    /// [`SecretSourceError::MissingEnv`] naming `{prefix}_ID` when none is set;
+    /// [`SecretSourceError::Config`] when one is set but blank, or when more
+    /// than one is set (which one wins would be a guess).
     pub fn from_env(prefix: &str) -> Result<Self, SecretSourceError> {
-        let var = |suffix: &str| {
-            std::env::var(format!("{prefix}{suffix}"))
-                .ok()
-                .filter(|v| !v.is_empty())
-        };
-        if let Some(id) = var("_ID") {
-            Ok(AnySource::Extension(ExtensionSource::new(id)))
-        } else if let Some(path) = var("_FILE") {
-            Ok(AnySource::File(FileSource::new(path)))
-        } else if var("").is_some() {
-            Ok(AnySource::Static(StaticSource::from_env(
-                prefix,
-                &format!("{prefix}_PREVIOUS"),
-            )?))
-        } else {
-            Err(SecretSourceError::MissingEnv(format!("{prefix}_ID")))
+        Self::from_vars(prefix, &crate::config::Vars::from_env())
+    }
+
+    /// [`from_env`](Self::from_env) on any settings.
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_vars(
+        prefix: &str,
+        vars: &crate::config::Vars<'_>,
+    ) -> Result<Self, SecretSourceError> {
+        let names = [
+            format!("{prefix}_ID"),
+            format!("{prefix}_FILE"),
+            prefix.to_owned(),
+        ];
+        let [id, file, value] = [
+            vars.optional(&names[0])?,
+            vars.optional(&names[1])?,
+            vars.optional(&names[2])?,
+        ];
+        let previous = vars.optional(&format!("{prefix}_PREVIOUS"))?;
+        let set = [&id, &file, &value].iter().filter(|v| v.is_some()).count();
+        if set > 1 || (previous.is_some() && value.is_none()) {
+            return Err(crate::config::ConfigError::invalid(
+                &names[0],
+                format!(
+                    "the only one set of {}, {} and {} (with {prefix}_PREVIOUS only beside {})",
+                    names[0], names[1], names[2], names[2]
+                ),
+            )
+            .into());
+        }
+        match (id, file, value) {
+            (Some(id), _, _) => Ok(AnySource::Extension(ExtensionSource::new(id))),
+            (_, Some(path), _) => Ok(AnySource::File(FileSource::new(path))),
+            (_, _, Some(current)) => Ok(AnySource::Static(StaticSource::new(
+                current.into(),
+                previous.map(Into::into),
+            ))),
+            _ => Err(SecretSourceError::MissingEnv(names[0].clone())),
         }
     }
 }

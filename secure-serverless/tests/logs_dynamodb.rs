@@ -101,7 +101,7 @@ async fn idempotent_retries_write_once_and_conflicts_write_nothing() {
     let (store, table) = store(2).await;
     let w = writer(store.clone());
     let first = w
-        .write(&body("audit", "<b>x</b>"), Some("key-1"))
+        .write("tester", &body("audit", "<b>x</b>"), Some("key-1"))
         .await
         .unwrap();
     let Appended::Created(receipt) = first else {
@@ -109,20 +109,21 @@ async fn idempotent_retries_write_once_and_conflicts_write_nothing() {
     };
     for _ in 0..3 {
         assert_eq!(
-            w.write(&body("audit", "<b>x</b>"), Some("key-1"))
+            w.write("tester", &body("audit", "<b>x</b>"), Some("key-1"))
                 .await
                 .unwrap(),
             Appended::Replayed(receipt.clone())
         );
     }
     assert_eq!(
-        w.write(&body("audit", "other"), Some("key-1"))
+        w.write("tester", &body("audit", "other"), Some("key-1"))
             .await
             .unwrap(),
         Appended::Conflict
     );
     assert!(matches!(
-        w.write(&body("audit", "x"), Some("bad key")).await,
+        w.write("tester", &body("audit", "x"), Some("bad key"))
+            .await,
         Err(WriteError::IdempotencyKey(_))
     ));
     let records = list_all(
@@ -142,7 +143,10 @@ async fn idempotent_retries_write_once_and_conflicts_write_nothing() {
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..16 {
         let w = Arc::clone(&w);
-        tasks.spawn(async move { w.write(&body("audit", "race"), Some("key-2")).await });
+        tasks.spawn(async move {
+            w.write("tester", &body("audit", "race"), Some("key-2"))
+                .await
+        });
     }
     let mut created = 0;
     while let Some(r) = tasks.join_next().await {
@@ -178,7 +182,7 @@ async fn invalid_input_writes_nothing() {
         b"\xff",
     ] {
         assert!(matches!(
-            w.write(bad, None).await,
+            w.write("tester", bad, None).await,
             Err(WriteError::Invalid(_))
         ));
     }
@@ -198,7 +202,11 @@ async fn pages_return_every_record_once_newest_first_across_1mb_truncation() {
         let (w, ids, payload) = (Arc::clone(&w), Arc::clone(&ids), payload.clone());
         tasks.spawn(async move {
             for _ in 0..(600 / 16 + usize::from(task < 600 % 16)) {
-                match w.write(&body("bulk", &payload), None).await.unwrap() {
+                match w
+                    .write("tester", &body("bulk", &payload), None)
+                    .await
+                    .unwrap()
+                {
                     Appended::Created(r) => ids.lock().await.push(r.id),
                     other => panic!("{other:?}"),
                 }
@@ -241,6 +249,7 @@ async fn type_filter_time_range_and_cursor_tampering() {
     let w = writer(store.clone());
     for i in 0..30 {
         w.write(
+            "tester",
             &body(if i % 3 == 0 { "alpha" } else { "beta" }, &format!("{i}")),
             None,
         )

@@ -125,7 +125,7 @@ async fn throttled_put_is_retryable_and_writes_nothing() {
     let store = LogStore::new(repo(client), LogStoreConfig::default());
     let writer = LogWriter::new(LogEntryParser::new(Sanitizer::default()), store);
     let err = writer
-        .write(br#"{"type":"t","payload":"p"}"#, None)
+        .write("tester", br#"{"type":"t","payload":"p"}"#, None)
         .await
         .unwrap_err();
     let WriteError::Storage(e) = err else {
@@ -166,7 +166,7 @@ async fn cancelled_transactions_are_classified() {
         let store = LogStore::new(repo(client), LogStoreConfig::default());
         let writer = LogWriter::new(LogEntryParser::new(Sanitizer::default()), store);
         let err = writer
-            .write(br#"{"type":"t","payload":"p"}"#, Some("key"))
+            .write("tester", br#"{"type":"t","payload":"p"}"#, Some("key"))
             .await
             .unwrap_err();
         let WriteError::Storage(e) = err else {
@@ -193,7 +193,7 @@ async fn cancelled_transactions_are_classified() {
     let writer = LogWriter::new(LogEntryParser::new(Sanitizer::default()), store);
     assert!(matches!(
         writer
-            .write(br#"{"type":"t","payload":"p"}"#, Some("key"))
+            .write("tester", br#"{"type":"t","payload":"p"}"#, Some("key"))
             .await,
         Err(WriteError::Storage(RepoError::Other(_)))
     ));

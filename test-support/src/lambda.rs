@@ -76,6 +76,37 @@ impl LambdaProcess {
     /// When cargo-lambda is missing (the message says how to install it) or a
     /// process does not start.
     pub fn start(binary: impl AsRef<Path>, env: &[(&str, &str)]) -> Self {
+        Self::spawn(binary.as_ref(), env, None)
+    }
+
+    /// [`start`](Self::start), with the function's standard output and error
+    /// both written to `log` (read it with [`output`](Self::output)).
+    pub fn start_logged(binary: impl AsRef<Path>, env: &[(&str, &str)], log: &Path) -> Self {
+        Self::spawn(binary.as_ref(), env, Some(log))
+    }
+
+    /// Everything the function wrote so far, when started with
+    /// [`start_logged`](Self::start_logged).
+    pub fn output(log: &Path) -> String {
+        String::from_utf8_lossy(&std::fs::read(log).unwrap_or_default()).into_owned()
+    }
+
+    /// Waits up to `timeout` for the function to exit (an init failure);
+    /// `None` when it is still running.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.function.0.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn spawn(binary: &Path, env: &[(&str, &str)], log: Option<&Path>) -> Self {
         let tool = cargo_lambda();
         let port = free_port();
         let runtime_api = Command::new(&tool)
@@ -98,15 +129,23 @@ impl LambdaProcess {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        let function = Command::new(binary.as_ref())
+        let mut command = Command::new(binary);
+        command
             .env("AWS_LAMBDA_RUNTIME_API", format!("http://{addr}/.rt"))
             .env("AWS_LAMBDA_FUNCTION_NAME", "_")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .envs(env.iter().copied())
-            .stdin(Stdio::null())
+            .stdin(Stdio::null());
+        if let Some(log) = log {
+            let file =
+                std::fs::File::create(log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
+            let err = file.try_clone().expect("a second handle on the log file");
+            command.stdout(file).stderr(err);
+        }
+        let function = command
             .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e}", binary.as_ref().display()));
+            .unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
         LambdaProcess {
             function: Killed(function),
             _runtime_api: runtime_api,

@@ -9,12 +9,19 @@
 //! | `ORIGIN_SECRET_ID` | Secrets Manager id/ARN of the origin secret (deployed form, read through the Parameters and Secrets extension) |
 //! | `ORIGIN_SECRET_FILE` / `ORIGIN_SECRET` (+ `ORIGIN_SECRET_PREVIOUS`) | local runs only |
 //! | `ORIGIN_HEADER` | header CloudFront adds (default `x-origin-verify`) |
-//! | `SECRET_CACHE_TTL_SECONDS` | how long a fetched secret is trusted (default 60) |
-//! | `JWT_ISSUER` | accepted issuers (comma-separated); unset = origin-secret-only mode |
+//! | `SECRET_CACHE_TTL_SECONDS` | how long a fetched secret is trusted (0 to 3600, default 60) |
+//! | `JWT_ISSUER` | accepted issuers (comma-separated); **required** unless `AUTH_MODE=origin-secret-only` |
 //! | `JWT_AUDIENCE` | accepted audiences (comma-separated) |
 //! | `COGNITO_CLIENT_IDS` | instead of `JWT_AUDIENCE`: Cognito access tokens of these app clients |
 //! | `JWKS_URL` | the issuer's JWKS over HTTPS (default: `{JWT_ISSUER}/.well-known/jwks.json`) |
 //! | `JWKS_FILE` / `JWKS` | instead: the JWKS document as a file, or the JSON itself |
+//! | `AUTH_MODE` | `jwt` (the default) or `origin-secret-only`: every caller that carries the origin header may call every route |
+//!
+//! The authorizer fails closed: a missing or blank security setting stops it
+//! at start-up with an error naming the setting (Lambda then reports an init
+//! error and API Gateway refuses every request); it never falls back to a
+//! weaker mode. `origin-secret-only` must be asked for by name, and the
+//! start-up log says it is on.
 
 use std::time::Duration;
 
@@ -22,6 +29,7 @@ use lambda_runtime::{Error, LambdaEvent};
 use secure_serverless::authorizer::{
     AuthorizerError, Outcome, RequestAuthorizer, RequestEvent, RouteTable,
 };
+use secure_serverless::config::{ConfigError, Vars};
 use secure_serverless::jwt::{AnyJwks, JwksEnv, JwksFile, JwksUrl, JwtConfig, JwtVerifier};
 use secure_serverless::secret_source::{AnySource, CachedSecrets};
 use serde_json::Value;
@@ -40,17 +48,30 @@ pub struct Authorizer {
     secrets: CachedSecrets<AnySource>,
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+/// How callers are authenticated, chosen by `AUTH_MODE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Origin secret and a bearer JWT whose scopes select the routes.
+    Jwt,
+    /// Origin secret only: every caller through CloudFront may call every route.
+    OriginSecretOnly,
 }
 
-fn list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+impl AuthMode {
+    /// Reads `AUTH_MODE` (default `jwt`).
+    ///
+    /// # Errors
+    /// A blank or unknown value.
+    pub fn from_vars(vars: &Vars<'_>) -> Result<Self, ConfigError> {
+        match vars.optional("AUTH_MODE")?.as_deref() {
+            None | Some("jwt") => Ok(AuthMode::Jwt),
+            Some("origin-secret-only") => Ok(AuthMode::OriginSecretOnly),
+            Some(_) => Err(ConfigError::invalid(
+                "AUTH_MODE",
+                "jwt or origin-secret-only",
+            )),
+        }
+    }
 }
 
 impl Authorizer {
@@ -59,53 +80,92 @@ impl Authorizer {
         Authorizer { decider, secrets }
     }
 
+    /// Reads the configuration described in the crate docs from the process
+    /// environment.
+    ///
+    /// # Errors
+    /// See [`from_vars`](Self::from_vars).
+    pub async fn from_env() -> Result<Self, Error> {
+        Self::from_vars(&Vars::from_env()).await
+    }
+
     /// Reads the configuration described in the crate docs.
     ///
     /// # Errors
-    /// A missing secret source, a bad JWT configuration or an unreadable JWKS.
-    pub async fn from_env() -> Result<Self, Error> {
-        let source = AnySource::from_env("ORIGIN_SECRET")?;
-        let ttl = env("SECRET_CACHE_TTL_SECONDS").map_or(Ok(60), |v| v.parse::<u64>())?;
+    /// A missing or blank security setting (named in the error), a bad JWT
+    /// configuration or an unreadable JWKS.
+    pub async fn from_vars(vars: &Vars<'_>) -> Result<Self, Error> {
+        let source = AnySource::from_vars("ORIGIN_SECRET", vars)?;
+        let ttl = vars
+            .number_in::<u64>("SECRET_CACHE_TTL_SECONDS", 0..=3600)?
+            .unwrap_or(60);
         let secrets = CachedSecrets::new(source, Duration::from_secs(ttl));
-        let mut decider = match env("JWT_ISSUER") {
-            None => {
+        let mut decider = match AuthMode::from_vars(vars)? {
+            AuthMode::OriginSecretOnly => {
+                for name in ["JWT_ISSUER", "JWT_AUDIENCE", "COGNITO_CLIENT_IDS"] {
+                    if vars.raw(name).is_some() {
+                        return Err(ConfigError::invalid(
+                            name,
+                            "unset when AUTH_MODE is origin-secret-only (no token is verified in that mode)",
+                        )
+                        .into());
+                    }
+                }
                 tracing::warn!(
-                    "JWT_ISSUER is not set: origin-secret-only mode, every caller through CloudFront may use every route"
+                    auth_mode = "origin-secret-only",
+                    "AUTH_MODE=origin-secret-only: no bearer token is checked; every caller that carries the origin header may call every route"
                 );
                 RequestAuthorizer::without_jwt(routes())
             }
-            Some(issuers) => {
-                let config =
-                    match (env("COGNITO_CLIENT_IDS"), env("JWT_AUDIENCE")) {
-                        (Some(clients), _) => {
-                            JwtConfig::cognito_access(list(&issuers), list(&clients))?
-                        }
-                        (None, Some(aud)) => JwtConfig::new(list(&issuers), list(&aud))?,
-                        (None, None) => return Err(
-                            "JWT_ISSUER is set but neither JWT_AUDIENCE nor COGNITO_CLIENT_IDS is"
-                                .into(),
-                        ),
-                    };
-                let jwks = match (env("JWKS_FILE"), env("JWKS"), env("JWKS_URL")) {
-                    (Some(path), _, _) => AnyJwks::File(JwksFile(path.into())),
-                    (None, Some(_), _) => AnyJwks::Env(JwksEnv("JWKS".into())),
-                    (None, None, Some(url)) => AnyJwks::Url(JwksUrl::new(&url)?),
-                    (None, None, None) => match list(&issuers).as_slice() {
-                        [issuer] => AnyJwks::Url(JwksUrl::new(&format!(
-                            "{}/.well-known/jwks.json",
-                            issuer.trim_end_matches('/')
-                        ))?),
-                        _ => {
-                            return Err(
-                                "several JWT issuers: set JWKS_URL, JWKS_FILE or JWKS".into()
-                            );
-                        }
-                    },
+            AuthMode::Jwt => {
+                let issuers = vars.list("JWT_ISSUER")?.ok_or_else(|| {
+                    ConfigError::invalid(
+                        "JWT_ISSUER",
+                        "set to the token issuer (or set AUTH_MODE=origin-secret-only to check the origin secret alone)",
+                    )
+                })?;
+                let config = match (vars.list("COGNITO_CLIENT_IDS")?, vars.list("JWT_AUDIENCE")?) {
+                    (Some(_), Some(_)) => {
+                        return Err(ConfigError::invalid(
+                            "COGNITO_CLIENT_IDS",
+                            "set alone: JWT_AUDIENCE and COGNITO_CLIENT_IDS are two ways to name the accepted clients",
+                        )
+                        .into());
+                    }
+                    (Some(clients), None) => JwtConfig::cognito_access(issuers.clone(), clients)?,
+                    (None, Some(aud)) => JwtConfig::new(issuers.clone(), aud)?,
+                    (None, None) => return Err(ConfigError::Missing("JWT_AUDIENCE".into()).into()),
                 };
+                let jwks =
+                    match (
+                        vars.optional("JWKS_FILE")?,
+                        vars.optional("JWKS")?,
+                        vars.optional("JWKS_URL")?,
+                    ) {
+                        (Some(path), _, _) => AnyJwks::File(JwksFile(path.into())),
+                        (None, Some(_), _) => AnyJwks::Env(JwksEnv("JWKS".into())),
+                        (None, None, Some(url)) => AnyJwks::Url(JwksUrl::new(&url)?),
+                        (None, None, None) => match issuers.as_slice() {
+                            [issuer] => AnyJwks::Url(JwksUrl::new(&format!(
+                                "{}/.well-known/jwks.json",
+                                issuer.trim_end_matches('/')
+                            ))?),
+                            _ => return Err(ConfigError::invalid(
+                                "JWKS_URL",
+                                "set (or JWKS_FILE, or JWKS) when JWT_ISSUER names several issuers",
+                            )
+                            .into()),
+                        },
+                    };
+                tracing::info!(
+                    auth_mode = "jwt",
+                    issuers = issuers.len(),
+                    "authorizer configured"
+                );
                 RequestAuthorizer::with_jwt(routes(), JwtVerifier::load(config, jwks).await?)
             }
         };
-        if let Some(header) = env("ORIGIN_HEADER") {
+        if let Some(header) = vars.optional("ORIGIN_HEADER")? {
             decider = decider.origin_header(&header);
         }
         Ok(Authorizer { decider, secrets })

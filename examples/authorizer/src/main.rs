@@ -3,7 +3,7 @@ use lambda_runtime::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    secure_serverless::lambda_log::init();
+    secure_serverless::lambda_log::init_for(&[env!("CARGO_CRATE_NAME")]);
     let state = authorizer::Authorizer::from_env().await?;
     let state = &state;
     lambda_runtime::run(service_fn(move |event| authorizer::handler(state, event))).await

@@ -30,6 +30,7 @@ fn origin_only_fixtures_allow_and_deny() {
     let mut f = LambdaProcess::start(
         BIN,
         &[
+            ("AUTH_MODE", "origin-secret-only"),
             ("ORIGIN_SECRET", CURRENT),
             ("ORIGIN_SECRET_PREVIOUS", PREVIOUS),
         ],
@@ -91,12 +92,155 @@ fn fixture_key(name: &str) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-#[test]
-fn jwt_mode_unauthorized_and_scopes() {
+fn jwks_and_key() -> (String, EncodingKey) {
     let key = EncodingKey::from_rsa_pem(&fixture_key("rsa.pem")).unwrap();
     let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
     jwk.common.key_id = Some("k1".into());
-    let jwks = serde_json::to_string(&JwkSet { keys: vec![jwk] }).unwrap();
+    (
+        serde_json::to_string(&JwkSet { keys: vec![jwk] }).unwrap(),
+        key,
+    )
+}
+
+fn token(key: &EncodingKey, scope: &str) -> String {
+    let now = jsonwebtoken::get_current_timestamp();
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("k1".into());
+    let claims = json!({
+        "iss": "https://issuer.example", "aud": "logs-api", "sub": "reader-1",
+        "exp": now + 300, "iat": now, "scope": scope,
+    });
+    jsonwebtoken::encode(&header, &claims, key).unwrap()
+}
+
+fn with_bearer(token: &str) -> Value {
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(event_file("allow")).unwrap()).unwrap();
+    let bearer = format!("Bearer {token}");
+    event["headers"]["Authorization"] = json!(bearer);
+    event["multiValueHeaders"]["Authorization"] = json!([bearer]);
+    event
+}
+
+/// A missing or blank security setting stops the function at start-up with
+/// its name in the log; it never starts in a weaker mode.
+#[test]
+fn missing_security_settings_fail_the_start_up() {
+    let (jwks, _) = jwks_and_key();
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("JWT_ISSUER", vec![("ORIGIN_SECRET", CURRENT)]),
+        (
+            "JWT_ISSUER",
+            vec![("ORIGIN_SECRET", CURRENT), ("JWT_ISSUER", " ")],
+        ),
+        (
+            "JWT_AUDIENCE",
+            vec![
+                ("ORIGIN_SECRET", CURRENT),
+                ("JWT_ISSUER", "https://issuer.example"),
+                ("JWKS", &jwks),
+            ],
+        ),
+        (
+            "ORIGIN_SECRET_ID",
+            vec![("AUTH_MODE", "origin-secret-only")],
+        ),
+        (
+            "ORIGIN_SECRET_ID",
+            vec![
+                ("AUTH_MODE", "origin-secret-only"),
+                ("ORIGIN_SECRET_ID", ""),
+            ],
+        ),
+        (
+            "SECRET_CACHE_TTL_SECONDS",
+            vec![
+                ("AUTH_MODE", "origin-secret-only"),
+                ("ORIGIN_SECRET", CURRENT),
+                ("SECRET_CACHE_TTL_SECONDS", ""),
+            ],
+        ),
+        (
+            "AUTH_MODE",
+            vec![("AUTH_MODE", "open"), ("ORIGIN_SECRET", CURRENT)],
+        ),
+        (
+            "JWT_ISSUER",
+            vec![
+                ("AUTH_MODE", "origin-secret-only"),
+                ("ORIGIN_SECRET", CURRENT),
+                ("JWT_ISSUER", "https://issuer.example"),
+            ],
+        ),
+    ];
+    for (i, (setting, env)) in cases.iter().enumerate() {
+        let log = dir.path().join(format!("init-{i}.log"));
+        let mut f = LambdaProcess::start_logged(BIN, env, &log);
+        let status = f.wait_exit(std::time::Duration::from_secs(20));
+        let out = LambdaProcess::output(&log);
+        assert!(
+            status.is_some_and(|s| !s.success()),
+            "{env:?}: the authorizer kept running: {out}"
+        );
+        assert!(out.contains(setting), "{env:?}: {setting} not named: {out}");
+        assert!(!out.contains(CURRENT), "secret in the log: {out}");
+    }
+
+    // The secret-only design starts only when asked for by name, and says so.
+    let log = dir.path().join("origin-only.log");
+    let mut f = LambdaProcess::start_logged(
+        BIN,
+        &[
+            ("AUTH_MODE", "origin-secret-only"),
+            ("ORIGIN_SECRET", CURRENT),
+        ],
+        &log,
+    );
+    let allow = f.invoke_file(event_file("allow"));
+    assert!(allow.success, "{allow:?}");
+    assert!(LambdaProcess::output(&log).contains("origin-secret-only"));
+}
+
+/// Whatever the level, neither the origin secret nor a bearer token reaches
+/// the function's output (lambda_runtime writes raw events at TRACE).
+#[test]
+fn trace_level_logs_neither_the_secret_nor_the_token() {
+    let (jwks, key) = jwks_and_key();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("trace.log");
+    let mut f = LambdaProcess::start_logged(
+        BIN,
+        &[
+            ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
+            ("RUST_LOG", "trace"),
+            ("ORIGIN_SECRET", CURRENT),
+            ("ORIGIN_SECRET_PREVIOUS", PREVIOUS),
+            ("JWT_ISSUER", "https://issuer.example"),
+            ("JWT_AUDIENCE", "logs-api"),
+            ("JWKS", &jwks),
+        ],
+        &log,
+    );
+    let good = token(&key, "logs:read");
+    let allowed = f.invoke_json(&with_bearer(&good).to_string());
+    assert!(allowed.success, "{allowed:?}");
+    let mut forged = good.clone();
+    forged.replace_range(forged.len() - 4.., "AAAA");
+    let refused = f.invoke_json(&with_bearer(&forged).to_string());
+    assert!(!refused.success, "{refused:?}");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let out = LambdaProcess::output(&log);
+    assert!(out.contains("caller accepted"), "no log at all? {out}");
+    let signature = good.rsplit('.').next().unwrap();
+    for secret in [CURRENT, PREVIOUS, good.as_str(), signature, forged.as_str()] {
+        assert!(!out.contains(secret), "{secret} in the log:\n{out}");
+    }
+}
+
+#[test]
+fn jwt_mode_unauthorized_and_scopes() {
+    let (jwks, key) = jwks_and_key();
     let mut f = LambdaProcess::start(
         BIN,
         &[
@@ -116,20 +260,8 @@ fn jwt_mode_unauthorized_and_scopes() {
     );
 
     // A logs:read token may GET /stats and nothing else.
-    let now = jsonwebtoken::get_current_timestamp();
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some("k1".into());
-    let claims = json!({
-        "iss": "https://issuer.example", "aud": "logs-api", "sub": "reader-1",
-        "exp": now + 300, "iat": now, "scope": "logs:read",
-    });
-    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
-    let mut event: Value =
-        serde_json::from_str(&std::fs::read_to_string(event_file("allow")).unwrap()).unwrap();
-    let bearer = format!("Bearer {token}");
-    event["headers"]["Authorization"] = json!(bearer);
-    event["multiValueHeaders"]["Authorization"] = json!([bearer]);
-    let read = f.invoke_json(&event.to_string());
+    let token = token(&key, "logs:read");
+    let read = f.invoke_json(&with_bearer(&token).to_string());
     assert!(read.success, "{read:?}");
     assert!(!read.stdout.contains(&token), "token echoed: {read:?}");
     let p = policy_of(&read.stdout);

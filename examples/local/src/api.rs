@@ -11,6 +11,7 @@
 //! | no matching `Allow` | 403 `{"Message":"User is not authorized to access this resource"}` |
 //! | `Allow` | the integration's answer; `principalId` and the context map reach it as `requestContext.authorizer` |
 //! | integration panicked or answered garbage | 502 `{"message":"Internal server error"}` |
+//! | integration's proxy response over Lambda's 6 MB synchronous limit | 502 `{"message":"Internal server error"}` |
 //! | integration slower than 29 s | 504 `{"message":"Endpoint request timed out"}` |
 //!
 //! The policy is evaluated with `secure_serverless::policy` against the
@@ -355,9 +356,12 @@ impl Api {
         if !self.cache_ttl.is_zero() {
             let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
-            if cache.len() > 10_000 {
-                cache.retain(|_, (until, _)| now < *until);
-            }
+            crate::bounded::make_room(
+                &mut cache,
+                crate::bounded::MAX_ENTRIES,
+                |(until, _)| now < *until,
+                |(until, _)| *until,
+            );
             cache.insert(key, (now + self.cache_ttl, Arc::clone(&policy)));
         }
         Ok(policy)
@@ -365,9 +369,22 @@ impl Api {
 }
 
 /// Turns a Lambda proxy answer into HTTP, as API Gateway does; an answer it
-/// would reject is a 502.
+/// would reject is a 502. That includes a response Lambda itself refuses:
+/// over 6 MB as serialised JSON, envelope and escaped body together
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>).
 fn proxy_response(r: ProxyResponse) -> HttpResponse {
     let bad = || message(StatusCode::BAD_GATEWAY, json!("Internal server error"));
+    match serde_json::to_vec(&r) {
+        Ok(wire) if wire.len() <= secure_serverless::envelope::LAMBDA_SYNC_RESPONSE_LIMIT => {}
+        Ok(wire) => {
+            tracing::error!(
+                bytes = wire.len(),
+                "Lambda refuses a response payload this large"
+            );
+            return bad();
+        }
+        Err(_) => return bad(),
+    }
     let Some(status) = u16::try_from(r.status_code)
         .ok()
         .and_then(|s| StatusCode::from_u16(s).ok())

@@ -42,7 +42,6 @@ const HOP_BY_HOP: [&str; 8] = [
 ];
 
 /// What the edge needs.
-#[derive(Debug)]
 pub struct Edge {
     /// The API listener requests are forwarded to.
     pub api: SocketAddr,
@@ -55,6 +54,18 @@ pub struct Edge {
     /// The origin custom header's value, replaced when the secret rotates
     /// (the rotator updates the CloudFront distribution the same way).
     pub origin_secret: Arc<RwLock<String>>,
+}
+
+impl std::fmt::Debug for Edge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edge")
+            .field("api", &self.api)
+            .field("blocked", &self.blocked)
+            .field("rate", &self.rate)
+            .field("origin_header", &self.origin_header)
+            .field("origin_secret", &"<redacted>")
+            .finish()
+    }
 }
 
 fn blocked(status: StatusCode, rule: &str, message: &str) -> HttpResponse {

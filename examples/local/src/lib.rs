@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod bounded;
 pub mod edge;
 pub mod http;
 pub mod waf;
@@ -69,12 +70,18 @@ pub struct Config {
     pub authorizer_cache_ttl: Duration,
     /// How long the authorizer keeps the origin secret before re-reading it.
     pub secret_cache_ttl: Duration,
-    /// Where the origin secret file lives (first line current, second previous).
-    pub state_dir: PathBuf,
+    /// Where the origin secret file lives (first line current, second
+    /// previous). `None` (the default): a new directory that only this user
+    /// can open, with a name no one can predict, removed at shutdown. A
+    /// directory given here must exist, belong to this user and be closed to
+    /// everyone else (mode `0700`), or the stack refuses to start.
+    pub state_dir: Option<PathBuf>,
     /// Require a bearer JWT (`Authorization`) as well as the origin secret.
     pub require_jwt: bool,
     /// Log shards of the table design.
     pub log_shards: u8,
+    /// How long a reader's `next_cursor` stays valid.
+    pub cursor_ttl: Duration,
 }
 
 impl Default for Config {
@@ -92,9 +99,10 @@ impl Default for Config {
             rate_window: Duration::from_secs(300),
             authorizer_cache_ttl: Duration::from_secs(300),
             secret_cache_ttl: Duration::from_secs(1),
-            state_dir: std::env::temp_dir().join("secure-serverless-local"),
+            state_dir: None,
             require_jwt: true,
             log_shards: 8,
+            cursor_ttl: secure_serverless::cursor::DEFAULT_CURSOR_TTL,
         }
     }
 }
@@ -106,7 +114,6 @@ fn random_token(bytes: usize) -> String {
 }
 
 /// The running stack.
-#[derive(Debug)]
 pub struct Stack {
     /// Where the edge listens.
     pub edge: SocketAddr,
@@ -121,6 +128,69 @@ pub struct Stack {
     rotation: Mutex<()>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
+    api_state: Arc<Api>,
+    // Removed (with the secret file) when the stack is dropped.
+    _state_dir: Option<tempfile::TempDir>,
+}
+
+impl std::fmt::Debug for Stack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The origin secret and the token-signing key stay out of Debug.
+        f.debug_struct("Stack")
+            .field("edge", &self.edge)
+            .field("api", &self.api)
+            .field("store", &self.store)
+            .field("secret_file", &self.secret_file)
+            .field("signing_key", &"<redacted>")
+            .field("origin_secret", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// A private state directory: the caller's, checked, or a new one.
+fn state_dir(
+    given: Option<&std::path::Path>,
+) -> Result<(PathBuf, Option<tempfile::TempDir>), Error> {
+    match given {
+        None => {
+            // A random name, created (never reused) with mode 0700.
+            let mut builder = tempfile::Builder::new();
+            builder.prefix("secure-serverless-local-");
+            #[cfg(unix)]
+            builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+            let dir = builder.tempdir()?;
+            Ok((dir.path().to_owned(), Some(dir)))
+        }
+        Some(dir) => {
+            let meta = std::fs::symlink_metadata(dir)
+                .map_err(|e| format!("state directory {}: {e}", dir.display()))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt as _;
+                let me = current_uid()?;
+                if !meta.is_dir() || meta.uid() != me || meta.mode() & 0o077 != 0 {
+                    return Err(format!(
+                        "state directory {} must be a directory of this user with mode 0700",
+                        dir.display()
+                    )
+                    .into());
+                }
+            }
+            #[cfg(not(unix))]
+            if !meta.is_dir() {
+                return Err(format!("state directory {} is not a directory", dir.display()).into());
+            }
+            Ok((dir.to_owned(), None))
+        }
+    }
+}
+
+/// This process's user id, read from a file it has just created (no libc
+/// call, so no `unsafe`).
+#[cfg(unix)]
+fn current_uid() -> std::io::Result<u32> {
+    use std::os::unix::fs::MetadataExt as _;
+    Ok(tempfile::tempfile()?.metadata()?.uid())
 }
 
 impl Stack {
@@ -132,8 +202,8 @@ impl Stack {
     /// DynamoDB not answering.
     pub async fn start(config: Config, client: aws_sdk_dynamodb::Client) -> Result<Stack, Error> {
         let blocked = IpBlockList::from_files(&config.block_lists)?;
-        std::fs::create_dir_all(&config.state_dir)?;
-        let secret_file = config.state_dir.join(format!(
+        let (dir, state_dir_guard) = state_dir(config.state_dir.as_deref())?;
+        let secret_file = dir.join(format!(
             "origin-secret-{}-{}",
             std::process::id(),
             random_token(8)
@@ -141,7 +211,7 @@ impl Stack {
         let secret = random_token(32);
         write_secret_file(&secret_file, &secret, None)?;
 
-        let cursor_key = CursorKey::new(random_token(32).as_bytes())?;
+        let cursor_key = CursorKey::new(random_token(32).as_bytes())?.with_ttl(config.cursor_ttl);
         let store = LogStore::new(
             Repository::new(client, config.table.clone(), cursor_key),
             LogStoreConfig {
@@ -215,6 +285,7 @@ impl Stack {
 
         let (shutdown, stop) = watch::channel(false);
         let mut tasks = JoinSet::new();
+        let api_state = Arc::clone(&api);
         let api_handler = Arc::new(move |req, peer| {
             let api = Arc::clone(&api);
             async move { api.handle(req, peer).await }
@@ -236,6 +307,8 @@ impl Stack {
             rotation: Mutex::new(()),
             shutdown,
             tasks,
+            api_state,
+            _state_dir: state_dir_guard,
         })
     }
 
@@ -255,6 +328,22 @@ impl Stack {
             &jsonwebtoken::EncodingKey::from_secret(&self.signing_key),
         )
         .expect("HS256 signing cannot fail")
+    }
+
+    /// The private directory that holds the origin secret file.
+    pub fn state_dir(&self) -> &std::path::Path {
+        self.secret_file
+            .parent()
+            .expect("the secret file is inside the state directory")
+    }
+
+    /// How many decisions the API listener's authorizer cache holds.
+    pub fn authorizer_cache_entries(&self) -> usize {
+        self.api_state
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 
     /// The origin secret the edge currently sends.

@@ -91,6 +91,11 @@ impl RateLimiter {
         }
     }
 
+    /// How many client addresses the rule is tracking.
+    pub fn tracked(&self) -> usize {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     /// Counts one request from `addr`; `Err(retry_after)` when it is over the
     /// limit (blocked requests are not counted).
     pub fn check(&self, addr: IpAddr, now: Instant) -> Result<(), Duration> {
@@ -98,11 +103,17 @@ impl RateLimiter {
             return Ok(());
         }
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.len() > 10_000 {
+        let addr = canonical(addr);
+        if !seen.contains_key(&addr) {
             let window = self.window;
-            seen.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
+            crate::bounded::make_room(
+                &mut seen,
+                crate::bounded::MAX_ENTRIES,
+                |q| q.back().is_some_and(|t| now.duration_since(*t) < window),
+                |q| q.back().copied().unwrap_or(now),
+            );
         }
-        let q = seen.entry(canonical(addr)).or_default();
+        let q = seen.entry(addr).or_default();
         while q
             .front()
             .is_some_and(|t| now.duration_since(*t) >= self.window)
@@ -121,6 +132,26 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counters_stay_bounded_under_a_flood_of_addresses() {
+        let r = RateLimiter::new(5, Duration::from_secs(300));
+        let now = Instant::now();
+        for i in 0..(3 * crate::bounded::MAX_ENTRIES as u32) {
+            r.check(IpAddr::from(i.to_be_bytes()), now).unwrap();
+        }
+        assert!(
+            r.tracked() <= crate::bounded::MAX_ENTRIES,
+            "{}",
+            r.tracked()
+        );
+        // A live client keeps being counted.
+        let me: IpAddr = "127.0.0.9".parse().unwrap();
+        for _ in 0..5 {
+            r.check(me, now).unwrap();
+        }
+        assert!(r.check(me, now).is_err());
+    }
 
     #[test]
     fn block_list_format() {

@@ -11,20 +11,29 @@
 //!
 //! Answers `200 {"items": [...], "next_cursor": "..." | null}` with
 //! `Content-Type: application/json`, `X-Content-Type-Options: nosniff` and
-//! `Cache-Control: no-store`; 400 with a JSON error for bad parameters or a
-//! modified cursor; 503 with `Retry-After` when DynamoDB is unavailable.
+//! `Cache-Control: no-store`; 400 with a JSON error for bad parameters, a
+//! modified or foreign cursor (`invalid_cursor`) or an expired one
+//! (`cursor_expired`); 503 with `Retry-After` when DynamoDB is unavailable.
+//! A page ends early, with a `next_cursor`, before its Lambda response would
+//! outgrow `MAX_PAGE_BYTES`, so no stored record can make a page unservable.
 //!
 //! | variable | meaning |
 //! |---|---|
 //! | `TABLE_NAME` | the log table (required) |
 //! | `LOG_SHARDS` | as the writer's (default 8) |
-//! | `CURSOR_KEY_ID` | Secrets Manager id of the cursor-signing key (deployed form, via the extension) |
-//! | `CURSOR_KEY_FILE` / `CURSOR_KEY` | local runs only; at least 32 bytes |
+//! | `CURSOR_KEY_ID` | Secrets Manager id of the cursor-signing key (deployed form, via the extension; `AWSPREVIOUS` still opens cursors after a rotation) |
+//! | `CURSOR_KEY_FILE` / `CURSOR_KEY` (+ `CURSOR_KEY_PREVIOUS`) | local runs only; at least 32 bytes |
+//! | `CURSOR_TTL_SECONDS` | how long a cursor stays valid (60 to 86400, default 3600) |
+//! | `MAX_PAGE_BYTES` | the most a page may weigh in the Lambda response (default 4,000,000) |
+//!
+//! A variable that is set but blank, malformed or out of range, or a missing
+//! cursor key, stops the function at start-up with an error naming it.
 
 use lambda_runtime::{Error, LambdaEvent};
 use secrecy::ExposeSecret;
 use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
-use secure_serverless::cursor::CursorKey;
+use secure_serverless::config::Vars;
+use secure_serverless::cursor::{CursorError, CursorKey};
 use secure_serverless::log_entry::LogType;
 use secure_serverless::logs::{
     DEFAULT_PAGE_SIZE, ListQuery, LogStore, LogStoreConfig, MAX_PAGE_SIZE, parse_rfc3339_millis,
@@ -47,12 +56,25 @@ impl Reader {
     /// Reads the configuration described in the crate docs.
     ///
     /// # Errors
-    /// A missing `TABLE_NAME`, an unavailable or short cursor key.
-    pub async fn from_env(client: aws_sdk_dynamodb::Client) -> Result<Self, Error> {
-        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
-        let key = AnySource::from_env("CURSOR_KEY")?.fetch().await?;
-        let key = CursorKey::new(key.current.expose_secret().as_bytes())?;
-        let config = LogStoreConfig::from_env()?;
+    /// A missing `TABLE_NAME`, an unavailable or short cursor key, or any
+    /// setting that is blank, malformed or out of range.
+    pub async fn from_vars(
+        vars: &Vars<'_>,
+        client: aws_sdk_dynamodb::Client,
+    ) -> Result<Self, Error> {
+        let table = vars.required("TABLE_NAME")?;
+        let config = LogStoreConfig::from_vars(vars)?;
+        let ttl = vars
+            .number_in::<u64>("CURSOR_TTL_SECONDS", 60..=86_400)?
+            .map_or(
+                secure_serverless::cursor::DEFAULT_CURSOR_TTL,
+                std::time::Duration::from_secs,
+            );
+        let versions = AnySource::from_vars("CURSOR_KEY", vars)?.fetch().await?;
+        let mut key = CursorKey::new(versions.current.expose_secret().as_bytes())?.with_ttl(ttl);
+        if let Some(previous) = &versions.previous {
+            key = key.with_previous(previous.expose_secret().as_bytes())?;
+        }
         Ok(Reader {
             store: LogStore::new(Repository::new(client, table, key), config),
         })
@@ -126,6 +148,11 @@ impl Reader {
             );
         }
         let page = self.store.list(&q).await.map_err(|e| match e {
+            RepoError::Cursor(CursorError::Expired) => ApiError::bad_request(
+                "cursor_expired",
+                "cursor has expired; start the listing again without a cursor",
+            )
+            .field("cursor"),
             RepoError::Cursor(_) => {
                 ApiError::bad_request("invalid_cursor", "cursor is not a cursor of this listing")
                     .field("cursor")

@@ -94,3 +94,100 @@ async fn pages_through_the_runtime_api() {
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["error"]["field"], "limit");
 }
+
+const NEW_CURSOR_KEY: &str = "reader-invoke-cursor-key-after-rotation";
+const ORIGIN_SECRET: &str = "reader-trace-origin-secret-value";
+const BEARER: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZWFkZXIifQ.c2lnbmF0dXJlLW9mLXRoZS1yZWFkZXI";
+
+/// After a rotation of the cursor key, cursors sealed under the previous
+/// key still open; at TRACE, neither header secrets nor keys reach the log;
+/// a missing key stops the start-up with its name.
+#[tokio::test(flavor = "multi_thread")]
+async fn rotated_cursor_key_trace_level_and_fail_closed_start_up() {
+    let client = test_support::client().await;
+    let name = test_support::unique_table_name("reader-rotation");
+    let old = LogStore::new(
+        Repository::new(
+            client.clone(),
+            name.clone(),
+            CursorKey::new(CURSOR_KEY.as_bytes()).unwrap(),
+        ),
+        LogStoreConfig::default(),
+    );
+    old.create_table().await.unwrap();
+    let _table = test_support::TestTable::adopt(client, name.clone()).await;
+    let w = writer::Writer::new(old.clone(), 64 * 1024);
+    let mut post = event("writer/events/post-log.json");
+    for i in 0..3 {
+        post["body"] = json!(format!(r#"{{"type":"audit","payload":"record {i}"}}"#));
+        let r = w
+            .handle(&serde_json::from_value(post.clone()).unwrap())
+            .await;
+        assert_eq!(r.status_code, 201);
+    }
+    let cursor = old
+        .list(&secure_serverless::logs::ListQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .next_cursor
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("reader.log");
+    let mut f = LambdaProcess::start_logged(
+        env!("CARGO_BIN_EXE_reader"),
+        &[
+            ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
+            ("TABLE_NAME", &name),
+            ("CURSOR_KEY", NEW_CURSOR_KEY),
+            ("CURSOR_KEY_PREVIOUS", CURSOR_KEY),
+        ],
+        &log,
+    );
+    let mut next = event("reader/events/get-stats.json");
+    next["queryStringParameters"] = json!({"limit": "10", "cursor": cursor});
+    next["multiValueQueryStringParameters"] = json!({"limit": ["10"], "cursor": [cursor]});
+    next["headers"]["X-Origin-Verify"] = json!(ORIGIN_SECRET);
+    next["headers"]["Authorization"] = json!(format!("Bearer {BEARER}"));
+    let second = f.invoke_json(&next.to_string());
+    let (status, page) = response(&second.stdout);
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let out = LambdaProcess::output(&log);
+    assert!(out.contains("page served"), "{out}");
+    for secret in [ORIGIN_SECRET, BEARER, CURSOR_KEY, NEW_CURSOR_KEY] {
+        assert!(!out.contains(secret), "{secret} in the log:\n{out}");
+    }
+    drop(f);
+
+    for (setting, env) in [
+        ("CURSOR_KEY_ID", vec![("TABLE_NAME", name.as_str())]),
+        (
+            "CURSOR_TTL_SECONDS",
+            vec![
+                ("TABLE_NAME", name.as_str()),
+                ("CURSOR_KEY", NEW_CURSOR_KEY),
+                ("CURSOR_TTL_SECONDS", ""),
+            ],
+        ),
+        (
+            "MAX_PAGE_BYTES",
+            vec![
+                ("TABLE_NAME", name.as_str()),
+                ("CURSOR_KEY", NEW_CURSOR_KEY),
+                ("MAX_PAGE_BYTES", "9000000"),
+            ],
+        ),
+    ] {
+        let log = dir.path().join(format!("{setting}.log"));
+        let mut f = LambdaProcess::start_logged(env!("CARGO_BIN_EXE_reader"), &env, &log);
+        let status = f.wait_exit(std::time::Duration::from_secs(20));
+        let out = LambdaProcess::output(&log);
+        assert!(status.is_some_and(|s| !s.success()), "{env:?}: {out}");
+        assert!(out.contains(setting), "{setting} not named: {out}");
+    }
+}

@@ -3,7 +3,7 @@ use lambda_runtime::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    secure_serverless::lambda_log::init();
+    secure_serverless::lambda_log::init_for(&[env!("CARGO_CRATE_NAME")]);
     let config = rotator::Config::from_env()?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let (secrets, cloudfront, waf) = rotator::sdk::clients(&sdk, config.rule.scope);

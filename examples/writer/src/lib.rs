@@ -4,27 +4,34 @@
 //! |---|---|
 //! | 201 `{id, timestamp, type}` | stored (or an idempotent replay: header `idempotency-replayed: true`) |
 //! | 400 | malformed body, missing/unknown/duplicate/mistyped field, bad `Idempotency-Key`, repeated header |
-//! | 413 | body or payload over its cap |
+//! | 413 | body or payload over its cap, or the sanitised record over DynamoDB's 400 KB item limit (`field: payload`) |
 //! | 415 | `Content-Type` is not `application/json` |
-//! | 422 | `type` breaks its rule, payload cannot be sanitised (nesting) |
-//! | 409 | `Idempotency-Key` reused with a different body |
+//! | 422 | `type` breaks its rule, payload holds a control character or cannot be sanitised (nesting) |
+//! | 409 | `Idempotency-Key` reused by the same caller with a different body |
 //! | 503 + `Retry-After` | DynamoDB throttled or unreachable (nothing was written) |
 //!
 //! The handler never returns an error to the runtime (so API Gateway never
 //! answers 502) and logs neither the payload nor any header value.
+//! Idempotency keys belong to the caller: the authorizer's `principalId`
+//! scopes them, so one caller can neither block nor probe another's keys.
 //!
 //! | variable | meaning |
 //! |---|---|
 //! | `TABLE_NAME` | the log table (required) |
-//! | `LOG_SHARDS` | write shards, as in the table design (default 8) |
+//! | `LOG_SHARDS` | write shards, as in the table design (1 to 64, default 8) |
 //! | `RETENTION_DAYS` | records expire after this many days (DynamoDB TTL; default: never) |
-//! | `MAX_PAYLOAD_BYTES` | payload cap before sanitising (default 65536) |
+//! | `IDEMPOTENCY_WINDOW_SECONDS` | how long an idempotency key is remembered (default 86400) |
+//! | `MAX_PAYLOAD_BYTES` | payload cap before sanitising (1 to 262144, default 65536) |
+//!
+//! A variable that is set but blank, malformed or out of range stops the
+//! function at start-up with an error naming it.
 
 use lambda_runtime::{Error, LambdaEvent};
 use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
+use secure_serverless::config::Vars;
 use secure_serverless::log_entry::LogEntryParser;
 use secure_serverless::logs::{Appended, LogSink, LogStore, LogStoreConfig, LogWriter, WriteError};
-use secure_serverless::repository::Repository;
+use secure_serverless::repository::{RepoError, Repository};
 use secure_serverless::sanitize::Sanitizer;
 
 /// The handler's state, built once per cold start: the DynamoDB log store
@@ -69,7 +76,14 @@ impl<S: LogSink> Writer<S> {
         apigw::require_json(req)?;
         let key = apigw::single_header(req, "idempotency-key")?;
         let body = apigw::body_bytes(req)?;
-        let outcome = self.inner.write(&body, key).await.map_err(|e| match e {
+        let caller = req
+            .request_context
+            .authorizer
+            .fields
+            .get("principalId")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let outcome = self.inner.write(caller, &body, key).await.map_err(|e| match e {
             WriteError::Invalid(e) => {
                 let err = ApiError::new(e.http_status(), e.code(), e.to_string());
                 match e.field() {
@@ -81,6 +95,14 @@ impl<S: LogSink> Writer<S> {
                 ApiError::bad_request("invalid_idempotency_key", e.to_string())
                     .field("idempotency-key")
             }
+            WriteError::Storage(RepoError::ItemTooLarge { bytes, limit }) => ApiError::new(
+                413,
+                "payload_too_large",
+                format!(
+                    "the sanitised payload makes a record of {bytes} bytes, over the storage limit of {limit}; send a smaller payload or less markup"
+                ),
+            )
+            .field("payload"),
             WriteError::Storage(e) if e.is_retryable() => {
                 tracing::warn!(error = %e, "storage unavailable");
                 ApiError::unavailable(1)
@@ -123,20 +145,17 @@ impl Writer<LogStore> {
     /// DynamoDB client built once in `main`.
     ///
     /// # Errors
-    /// A missing `TABLE_NAME` or a malformed number.
-    pub fn from_env(client: aws_sdk_dynamodb::Client) -> Result<Self, Error> {
-        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
+    /// A missing `TABLE_NAME`, or any setting that is blank, malformed or
+    /// out of range (the error names it).
+    pub fn from_vars(vars: &Vars<'_>, client: aws_sdk_dynamodb::Client) -> Result<Self, Error> {
+        let table = vars.required("TABLE_NAME")?;
         let store = LogStore::new(
             Repository::new_with_random_cursor_key(client, table),
-            LogStoreConfig::from_env()?,
+            LogStoreConfig::from_vars(vars)?,
         );
-        let cap = match std::env::var("MAX_PAYLOAD_BYTES") {
-            Ok(v) => v
-                .trim()
-                .parse()
-                .map_err(|_| "MAX_PAYLOAD_BYTES must be a whole number")?,
-            Err(_) => secure_serverless::log_entry::DEFAULT_MAX_PAYLOAD_BYTES,
-        };
+        let cap = vars
+            .number_in("MAX_PAYLOAD_BYTES", 1..=256 * 1024)?
+            .unwrap_or(secure_serverless::log_entry::DEFAULT_MAX_PAYLOAD_BYTES);
         Ok(Self::new(store, cap))
     }
 }

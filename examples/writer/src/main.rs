@@ -3,14 +3,15 @@ use lambda_runtime::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    secure_serverless::lambda_log::init();
+    secure_serverless::lambda_log::init_for(&[env!("CARGO_CRATE_NAME")]);
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let client = secure_serverless::repository::client_with_timeouts(
         &config,
         std::time::Duration::from_secs(2),
         std::time::Duration::from_secs(6),
     );
-    let state = writer::Writer::from_env(client)?;
+    let state = writer::Writer::from_vars(&secure_serverless::config::Vars::from_env(), client)
+        .inspect_err(|e| tracing::error!(error = %e, "writer configuration refused"))?;
     let state = &state;
     lambda_runtime::run(service_fn(move |event| writer::handler(state, event))).await
 }

@@ -66,3 +66,64 @@ async fn fixtures_through_the_runtime_api() {
     assert_eq!(page.items[0].id, receipt["id"].as_str().unwrap());
     assert_eq!(page.items[0].payload, "<b>hello</b>");
 }
+
+/// At TRACE, neither the origin secret nor the bearer token of an event
+/// reaches the log; a blank setting stops the start-up with its name.
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_level_and_fail_closed_start_up() {
+    const SECRET: &str = "writer-trace-origin-secret-value";
+    const BEARER: &str =
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3cml0ZXIifQ.c2lnbmF0dXJlLW9mLXRoZS13cml0ZXI";
+    let client = test_support::client().await;
+    let name = test_support::unique_table_name("writer-trace");
+    let store = LogStore::new(
+        Repository::new(
+            client.clone(),
+            name.clone(),
+            CursorKey::new(&[5u8; 32]).unwrap(),
+        ),
+        LogStoreConfig::default(),
+    );
+    store.create_table().await.unwrap();
+    let _table = test_support::TestTable::adopt(client, name.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("writer.log");
+    let mut f = LambdaProcess::start_logged(
+        env!("CARGO_BIN_EXE_writer"),
+        &[("AWS_LAMBDA_LOG_LEVEL", "TRACE"), ("TABLE_NAME", &name)],
+        &log,
+    );
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(event_file("post-log")).unwrap()).unwrap();
+    event["headers"]["X-Origin-Verify"] = serde_json::json!(SECRET);
+    event["headers"]["Authorization"] = serde_json::json!(format!("Bearer {BEARER}"));
+    let created = f.invoke_json(&event.to_string());
+    let (status, receipt) = response(&created.stdout);
+    assert_eq!(status, 201, "{receipt}");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let out = LambdaProcess::output(&log);
+    assert!(out.contains("record stored"), "{out}");
+    for secret in [SECRET, BEARER] {
+        assert!(!out.contains(secret), "{secret} in the log:\n{out}");
+    }
+    drop(f);
+
+    for (setting, env) in [
+        ("TABLE_NAME", vec![("LOG_SHARDS", "8")]),
+        (
+            "LOG_SHARDS",
+            vec![("TABLE_NAME", name.as_str()), ("LOG_SHARDS", " ")],
+        ),
+        (
+            "RETENTION_DAYS",
+            vec![("TABLE_NAME", name.as_str()), ("RETENTION_DAYS", "ten")],
+        ),
+    ] {
+        let log = dir.path().join(format!("{setting}.log"));
+        let mut f = LambdaProcess::start_logged(env!("CARGO_BIN_EXE_writer"), &env, &log);
+        let status = f.wait_exit(std::time::Duration::from_secs(20));
+        let out = LambdaProcess::output(&log);
+        assert!(status.is_some_and(|s| !s.success()), "{env:?}: {out}");
+        assert!(out.contains(setting), "{setting} not named: {out}");
+    }
+}
