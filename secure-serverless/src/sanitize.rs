@@ -835,15 +835,37 @@ fn compile(spec: &Spec) -> AmmoniaBuilder<'_> {
     b
 }
 
+/// `value` (already entity-decoded, as the parser hands attribute values
+/// over) the way a browser's URL parser reads it before looking at the
+/// scheme: leading and trailing C0 controls and spaces trimmed, and every
+/// ASCII tab and newline removed anywhere
+/// (<https://url.spec.whatwg.org/#concept-basic-url-parser>, steps 1 and 3).
+/// `d\tata:` is `data:` to a browser, so every scheme or origin check must
+/// look at this form, never at the raw text.
+pub(crate) fn browser_url(value: &str) -> Cow<'_, str> {
+    let trimmed = value.trim_matches(|c: char| c <= ' ');
+    if trimmed.contains(['\t', '\n', '\r']) {
+        Cow::Owned(
+            trimmed
+                .chars()
+                .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(trimmed)
+    }
+}
+
 /// Images: inline raster `data:` URLs or a listed origin; everything else that
-/// is a URL attribute: never `data:`.
+/// is a URL attribute: never `data:`. Both are decided on the URL as a
+/// browser reads it ([`browser_url`]).
 fn filter_url_attribute<'u>(
     image_origins: &[String],
     element: &str,
     attribute: &str,
     value: &'u str,
 ) -> Option<Cow<'u, str>> {
-    let v = value.trim_start_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control());
+    let v = browser_url(value);
     let starts = |prefix: &str| {
         v.len() >= prefix.len()
             && v.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
@@ -860,7 +882,11 @@ fn filter_url_attribute<'u>(
         let listed = image_origins.iter().any(|o| starts(o));
         return (inline || listed).then_some(Cow::Borrowed(value));
     }
-    if matches!(attribute, "href" | "src") && starts("data:") {
+    let url_attribute = matches!(
+        attribute,
+        "href" | "src" | "xlink:href" | "action" | "data" | "formaction" | "ping" | "poster"
+    );
+    if url_attribute && starts("data:") {
         return None;
     }
     Some(Cow::Borrowed(value))
