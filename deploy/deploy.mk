@@ -23,6 +23,7 @@ STAGE       ?= api
 BUCKET      ?=
 JWT_ISSUER  ?=
 JWT_AUDIENCE ?=
+JWT_TOKEN_USE ?= aud
 JWKS_URL    ?=
 # AWS Parameters and Secrets Lambda Extension, arm64, in $(REGION) (see the README).
 EXTENSION_LAYER_ARN ?=
@@ -127,6 +128,7 @@ deploy: deploy-tools deploy-require-auth
 	    "StageName=$(STAGE)" \
 	    "JwtIssuer=$(JWT_ISSUER)" \
 	    "JwtAudience=$(JWT_AUDIENCE)" \
+	    "JwtTokenUse=$(JWT_TOKEN_USE)" \
 	    "SecretsExtensionLayerArn=$(EXTENSION_LAYER_ARN)" \
 	    "LogShards=$(LOG_SHARDS)" \
 	    "CreateApiGatewayAccountRole=$(CREATE_APIGW_ACCOUNT_ROLE)" \
@@ -145,7 +147,7 @@ destroy: deploy-tools
 
 # ---------------------------------------------------------------- Terraform
 TF_VARS = -var 'region=$(REGION)' -var 'name_prefix=$(STACK)' -var 'stage_name=$(STAGE)' \
-	-var 'jwt_issuer=$(JWT_ISSUER)' -var 'jwt_audience=$(JWT_AUDIENCE)' -var 'jwks_url=$(JWKS_URL)' \
+	-var 'jwt_issuer=$(JWT_ISSUER)' -var 'jwt_audience=$(JWT_AUDIENCE)' -var 'jwt_token_use=$(JWT_TOKEN_USE)' -var 'jwks_url=$(JWKS_URL)' \
 	-var 'secrets_extension_layer_arn=$(EXTENSION_LAYER_ARN)' -var 'log_shards=$(LOG_SHARDS)' \
 	-var 'domain_name=$(DOMAIN_NAME)' -var 'acm_certificate_arn=$(CERT_ARN)' \
 	-var 'create_api_gateway_account_role=$(CREATE_APIGW_ACCOUNT_ROLE)' \

@@ -38,6 +38,12 @@ resource "aws_kms_key" "logs" {
         Principal = { Service = "delivery.logs.amazonaws.com" }
         Action    = "kms:GenerateDataKey*"
         Resource  = "*"
+        # Only for deliveries of this account's resources (confused deputy):
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-V2-S3.html
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:logs:*:${local.account_id}:*" }
+        }
       },
     ]
   })

@@ -33,10 +33,12 @@ resource "aws_lambda_function" "authorizer" {
 
   environment {
     variables = {
-      ORIGIN_SECRET_ID    = aws_secretsmanager_secret.origin.arn
-      JWT_ISSUER          = var.jwt_issuer
-      JWT_AUDIENCE        = var.jwt_audience
-      JWKS_URL            = var.jwks_url
+      ORIGIN_SECRET_ID = aws_secretsmanager_secret.origin.arn
+      JWT_ISSUER       = var.jwt_issuer
+      JWT_AUDIENCE     = var.jwt_audience
+      JWT_TOKEN_USE    = var.jwt_token_use
+      # Never blank: the authorizer refuses a blank setting at start-up.
+      JWKS_URL            = var.jwks_url != "" ? var.jwks_url : "${var.jwt_issuer}/.well-known/jwks.json"
       SECRETS_MANAGER_TTL = tostring(var.secrets_cache_ttl_seconds)
     }
   }

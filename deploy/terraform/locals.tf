@@ -11,6 +11,7 @@ locals {
 
   # Stand-in origin header value until the first rotation (started by this apply, see
   # secrets.tf) writes the real one. Terraform never sees the real value: the
-  # distribution and the regional WAF ignore later changes to it.
-  origin_header_bootstrap = "pending-first-rotation"
+  # distribution and the regional WAF ignore later changes to it. The stand-in is
+  # random per deployment (secrets.tf), never a constant someone else knows.
+  origin_header_bootstrap = "standin-${terraform_data.origin_header_standin.output}"
 }

@@ -76,3 +76,16 @@ resource "aws_lambda_permission" "rotator_secretsmanager" {
   # Secrets Manager may invoke the rotator for this one secret only.
   source_arn = aws_secretsmanager_secret.origin.arn
 }
+
+# The origin header's stand-in until the first rotation: a random UUID drawn at the
+# first apply (known only after apply, so never in a plan or this source), kept in the
+# state like the header itself, and reused if the distribution or the web ACL is ever
+# replaced. A public constant here would let anyone past the regional WAF until the
+# first rotation, and again after such a replacement.
+resource "terraform_data" "origin_header_standin" {
+  input = uuid()
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}

@@ -58,18 +58,29 @@ variable "jwt_issuer" {
   type        = string
 
   validation {
-    condition     = can(regex("^https://[^\\s]+$", var.jwt_issuer))
-    error_message = "jwt_issuer: an https:// URL."
+    condition     = can(regex("^https://[^\\s]*[^\\s/]$", var.jwt_issuer))
+    error_message = "jwt_issuer: an https:// URL without a trailing slash."
   }
 }
 
 variable "jwt_audience" {
-  description = "Expected JWT aud (for Cognito access tokens, the app client id)."
+  description = "Accepted JWT aud values, comma-separated; with jwt_token_use = cognito-access, the accepted Cognito app client ids (access tokens carry no aud)."
   type        = string
 
   validation {
     condition     = length(var.jwt_audience) > 0
     error_message = "jwt_audience must not be empty."
+  }
+}
+
+variable "jwt_token_use" {
+  description = "aud: check aud against jwt_audience; cognito-access: Cognito access tokens (token_use access, client_id in jwt_audience); cognito-id: Cognito ID tokens."
+  type        = string
+  default     = "aud"
+
+  validation {
+    condition     = contains(["aud", "cognito-access", "cognito-id"], var.jwt_token_use)
+    error_message = "jwt_token_use: aud, cognito-access or cognito-id."
   }
 }
 

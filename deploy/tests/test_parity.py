@@ -58,7 +58,14 @@ BOILERPLATE_ACTIONS = {
     "xray:PutTelemetryRecords",
 }
 EXPECTED_ENV = {
-    "authorizer": {"ORIGIN_SECRET_ID", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "SECRETS_MANAGER_TTL"},
+    "authorizer": {
+        "ORIGIN_SECRET_ID",
+        "JWT_ISSUER",
+        "JWT_AUDIENCE",
+        "JWT_TOKEN_USE",
+        "JWKS_URL",
+        "SECRETS_MANAGER_TTL",
+    },
     "writer": {"TABLE_NAME", "LOG_SHARDS"},
     "reader": {"TABLE_NAME", "LOG_SHARDS", "CURSOR_KEY_ID", "SECRETS_MANAGER_TTL"},
     "rotator": {
@@ -705,3 +712,55 @@ def test_drift_is_detected(drift, tmp_path):
     target.write_text(text.replace(old, new, 1 if rel.endswith(".tf") else -1))
     from_sam, from_tf = EXTRACTORS[aspect]
     assert from_sam(load_sam(tmp_path / "sam")) != from_tf(load_tf(tmp_path / "terraform"))
+
+
+# ----------------------------------------------------------------------------- review findings
+def test_log_delivery_key_use_is_bound_to_this_account(sam):
+    """delivery.logs.amazonaws.com may use the logs key only for this account's
+    deliveries (aws:SourceAccount and aws:SourceArn), in both flavours."""
+    statements = sam["raw"]["Resources"]["LogsKey"]["Properties"]["KeyPolicy"]["Statement"]
+    delivery = [s for s in statements if s["Principal"].get("Service") == "delivery.logs.amazonaws.com"]
+    assert len(delivery) == 1
+    cond = delivery[0]["Condition"]
+    assert cond["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert _sub_text(cond["ArnLike"]["aws:SourceArn"]).endswith(":logs:*:${AWS::AccountId}:*")
+
+    kms_tf = (DEPLOY / "terraform" / "kms.tf").read_text()
+    block = kms_tf[kms_tf.index('Principal = { Service = "delivery.logs.amazonaws.com" }'):]
+    block = block[: block.index("},\n    ]")]
+    assert 'StringEquals = { "aws:SourceAccount" = local.account_id }' in block
+    assert '"aws:SourceArn" = "arn:${local.partition}:logs:*:${local.account_id}:*"' in block
+
+
+def test_origin_header_stand_in_is_never_a_constant(sam, tf):
+    """The value CloudFront sends and the regional WAF admits before the first
+    rotation is random per deployment (Terraform) or the secret itself (SAM),
+    never a literal someone else can read in this repository."""
+    dist = tf["resource"]["aws_cloudfront_distribution"]
+    header = repr(dist)
+    assert "origin_header_bootstrap" in header
+    locals_tf = (DEPLOY / "terraform" / "locals.tf").read_text()
+    line = next(l for l in locals_tf.splitlines() if l.strip().startswith("origin_header_bootstrap"))
+    assert "terraform_data.origin_header_standin.output" in line, line
+    standin = tf["resource"]["terraform_data"]["origin_header_standin"]
+    assert "uuid()" in repr(standin["input"]), standin
+    waf_tf = (DEPLOY / "terraform" / "waf.tf").read_text()
+    assert "search_string         = local.origin_header_bootstrap" in waf_tf
+    # SAM: the header and the rule resolve the secret itself at deploy time.
+    raw = repr(sam["raw"]) + repr(sam["waf"])
+    assert "pending-first-rotation" not in raw
+    assert "resolve:secretsmanager" in repr(sam["raw"])
+
+
+def test_authorizer_settings_are_never_blank(sam, tf):
+    """The authorizer refuses a blank setting at start-up: JWKS_URL falls back to
+    the issuer's well-known path in both flavours instead of an empty string."""
+    res = sam["raw"]["Resources"]
+    fn = next(r for r in res.values() if r.get("Metadata", {}).get("BuildProperties", {}).get("Binary") == "authorizer")
+    jwks = fn["Properties"]["Environment"]["Variables"]["JWKS_URL"]
+    assert "Fn::If" in jwks and "/.well-known/jwks.json" in repr(jwks), jwks
+    lambda_tf = (DEPLOY / "terraform" / "lambda.tf").read_text()
+    assert re.search(
+        r'JWKS_URL\s+= var\.jwks_url != "" \? var\.jwks_url : "\$\{var\.jwt_issuer\}/\.well-known/jwks\.json"',
+        lambda_tf,
+    )

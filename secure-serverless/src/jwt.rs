@@ -61,7 +61,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm};
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::de::{self, MapAccess, Visitor};
 use serde_json::{Map, Value};
@@ -106,9 +106,12 @@ pub enum JwtError {
         /// The key id.
         kid: String,
     },
-    /// The header has no `kid`.
-    #[error("token header has no kid")]
+    /// The header has no `kid`, and not exactly one key allows its algorithm.
+    #[error("token header has no kid, and not exactly one key allows its algorithm")]
     MissingKid,
+    /// The header's `typ` is not the one required ([`JwtConfig::require_typ`]).
+    #[error("token type is not the one required")]
+    WrongType,
     /// No key has this `kid` (after a refresh, if one was allowed).
     #[error("unknown key id {0:?}")]
     UnknownKid(String),
@@ -199,6 +202,7 @@ pub struct JwtConfig {
     max_token_bytes: usize,
     min_refresh_interval: Duration,
     cognito: Option<(TokenUse, Vec<String>)>,
+    typ: Option<String>,
 }
 
 impl JwtConfig {
@@ -230,6 +234,7 @@ impl JwtConfig {
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
             min_refresh_interval: Duration::from_secs(300),
             cognito: None,
+            typ: None,
         })
     }
 
@@ -283,6 +288,16 @@ impl JwtConfig {
         Ok(self)
     }
 
+    /// Requires the header's `typ` to be `typ` (for example `at+jwt`, RFC
+    /// 9068 access tokens), compared case-insensitively and with or without
+    /// the `application/` prefix; a token without `typ` is refused. Default:
+    /// `typ` is not checked.
+    #[must_use]
+    pub fn require_typ(mut self, typ: &str) -> Self {
+        self.typ = Some(media_type(typ));
+        self
+    }
+
     /// Token-size cap in bytes.
     #[must_use]
     pub fn max_token_bytes(mut self, limit: usize) -> Self {
@@ -314,10 +329,31 @@ struct KeyEntry {
     verifiers: Vec<(Algorithm, Prepared)>,
 }
 
+impl KeyEntry {
+    fn verifier(&self, alg: Algorithm) -> Option<&Prepared> {
+        self.verifiers
+            .iter()
+            .find_map(|(a, p)| (*a == alg).then_some(p))
+    }
+}
+
 /// Verification keys by `kid`, each with its own algorithm allow-list.
 #[derive(Clone, Default)]
 pub struct KeySet {
     keys: HashMap<String, KeyEntry>,
+    /// Keys published without a `kid`: only a token without `kid` can use
+    /// them, and only when exactly one key allows its algorithm.
+    unnamed: Vec<KeyEntry>,
+    skipped: Vec<SkippedKey>,
+}
+
+/// A key of a JWKS document that is not used for verification, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedKey {
+    /// Its `kid` (`None` when it has none).
+    pub kid: Option<String>,
+    /// Why it is skipped.
+    pub reason: &'static str,
 }
 
 impl fmt::Debug for KeySet {
@@ -336,12 +372,31 @@ impl KeySet {
 
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.keys.len() + self.unnamed.len()
     }
 
     /// `true` when there is no key.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len() == 0
+    }
+
+    /// The keys of the JWKS document this set was parsed from that are not
+    /// used (encryption keys, key types or algorithms not supported).
+    pub fn skipped(&self) -> &[SkippedKey] {
+        &self.skipped
+    }
+
+    /// The one key that allows `alg`, for a token without `kid`.
+    fn only_key_for(&self, alg: Algorithm) -> Option<&Prepared> {
+        let mut found = self
+            .keys
+            .values()
+            .chain(&self.unnamed)
+            .filter_map(|k| k.verifier(alg));
+        match (found.next(), found.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
+        }
     }
 
     /// Adds a key usable only with `algorithms`. Algorithms that do not fit
@@ -375,37 +430,100 @@ impl KeySet {
         Ok(self.with_key(kid, DecodingKey::from_secret(secret), &[Algorithm::HS256]))
     }
 
-    /// Parses a JWKS document. Each key needs a `kid`; its algorithm is the
-    /// JWK's `alg`, or else the one its type implies (RSA: RS256, EC P-256:
-    /// ES256, EC P-384: ES384, Ed25519: EdDSA). Symmetric (`oct`) keys are
-    /// refused: add HMAC secrets with [`KeySet::with_hmac`].
+    /// Parses a JWKS document. A key's algorithm is the JWK's `alg`, or else
+    /// the one its type implies (RSA: RS256, EC P-256: ES256, EC P-384:
+    /// ES384, Ed25519: EdDSA), and must fit its type.
+    ///
+    /// Keys that cannot verify signatures are skipped, not fatal, so one
+    /// key of another kind cannot take an issuer's whole set down: keys whose
+    /// `use` is not `sig` (an `enc` key never verifies), whose `key_ops` do
+    /// not include `verify`, symmetric (`oct`) keys (add HMAC secrets with
+    /// [`KeySet::with_hmac`]), and key types, curves or algorithms this crate
+    /// does not verify (P-521, `RSA-OAEP`, ...). They are listed by
+    /// [`skipped`](KeySet::skipped) and logged once per `kid` (feature
+    /// `tracing`).
     ///
     /// # Errors
-    /// [`JwtConfigError::InvalidJwks`] naming the problem.
+    /// [`JwtConfigError::InvalidJwks`] when the document is not a JWKS, or no
+    /// key in it can verify.
     pub fn from_jwks_json(json: &str) -> Result<Self, JwtConfigError> {
-        let set: JwkSet =
+        #[derive(serde::Deserialize)]
+        struct Document {
+            keys: Vec<Value>,
+        }
+        let doc: Document =
             serde_json::from_str(json).map_err(|e| JwtConfigError::InvalidJwks(e.to_string()))?;
         let mut keys = KeySet::new();
-        for jwk in &set.keys {
-            let kid = jwk
-                .common
-                .key_id
-                .clone()
-                .ok_or_else(|| JwtConfigError::InvalidJwks("a key has no kid".into()))?;
-            let alg = jwk_algorithm(jwk).ok_or_else(|| {
-                JwtConfigError::InvalidJwks(format!(
-                    "key {kid:?}: unsupported key type or algorithm"
-                ))
-            })?;
-            let key = DecodingKey::from_jwk(jwk)
-                .map_err(|e| JwtConfigError::InvalidJwks(format!("key {kid:?}: {e}")))?;
-            keys = keys.with_key(kid, key, &[alg]);
+        for raw in doc.keys {
+            let kid = raw.get("kid").and_then(Value::as_str).map(str::to_owned);
+            match usable_jwk(raw) {
+                Ok((key, alg)) => match kid {
+                    Some(kid) => keys = keys.with_key(kid, key, &[alg]),
+                    None => keys.unnamed.push(KeyEntry {
+                        verifiers: Prepared::new(&key, alg)
+                            .map(|p| vec![(alg, p)])
+                            .unwrap_or_default(),
+                    }),
+                },
+                Err(reason) => {
+                    log_skipped_once(kid.as_deref(), reason);
+                    keys.skipped.push(SkippedKey { kid, reason });
+                }
+            }
         }
         if keys.is_empty() {
-            return Err(JwtConfigError::InvalidJwks("no keys".into()));
+            return Err(JwtConfigError::InvalidJwks(format!(
+                "no key can verify signatures ({} skipped)",
+                keys.skipped.len()
+            )));
         }
         Ok(keys)
     }
+}
+
+/// A JWK that may verify signatures, with its algorithm; or why not.
+fn usable_jwk(raw: Value) -> Result<(DecodingKey, Algorithm), &'static str> {
+    match raw.get("use") {
+        None => {}
+        Some(Value::String(u)) if u == "sig" => {}
+        Some(_) => return Err("its use is not sig"),
+    }
+    match raw.get("key_ops") {
+        None => {}
+        Some(Value::Array(ops)) if ops.iter().any(|o| o == "verify") => {}
+        Some(_) => return Err("its key_ops do not include verify"),
+    }
+    if raw.get("kty").and_then(Value::as_str) == Some("oct") {
+        return Err("symmetric keys are not taken from a JWKS");
+    }
+    let jwk: Jwk = serde_json::from_value(raw).map_err(|_| "unsupported key type or parameters")?;
+    let alg = jwk_algorithm(&jwk).ok_or("unsupported key type, curve or algorithm")?;
+    let key = DecodingKey::from_jwk(&jwk).map_err(|_| "the key's parameters are invalid")?;
+    if Prepared::new(&key, alg).is_none() {
+        return Err("the key cannot verify its algorithm (an RSA key under 2048 bits?)");
+    }
+    Ok((key, alg))
+}
+
+/// Logs a skipped key once per `kid` per process (a refresh parses the same
+/// document again).
+fn log_skipped_once(kid: Option<&str>, reason: &'static str) {
+    #[cfg(feature = "tracing")]
+    {
+        use std::collections::HashSet;
+        use std::sync::{Mutex, OnceLock};
+        static LOGGED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+        let kid = truncate(kid.unwrap_or(""));
+        let mut logged = LOGGED
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if logged.len() < 1024 && logged.insert(kid.clone()) {
+            tracing::warn!(kid, reason, "JWKS key skipped");
+        }
+    }
+    #[cfg(not(feature = "tracing"))]
+    let _ = (kid, reason);
 }
 
 fn jwk_algorithm(jwk: &Jwk) -> Option<Algorithm> {
@@ -817,6 +935,14 @@ impl<'de> Visitor<'de> for NoDuplicates {
     }
 }
 
+/// A `typ` value as a media type, compared case-insensitively with the
+/// `application/` prefix left out (RFC 7515, section 4.1.9).
+fn media_type(typ: &str) -> String {
+    let t = typ.to_ascii_lowercase();
+    t.strip_prefix("application/")
+        .map_or(t.clone(), str::to_owned)
+}
+
 fn verify_with(
     config: &JwtConfig,
     keys: &KeySet,
@@ -857,20 +983,27 @@ fn verify_with(
     if header.contains_key("crit") {
         return Err(JwtError::CriticalHeader);
     }
-    let kid = match header.get("kid") {
-        Some(Value::String(k)) => k,
+    if let Some(required) = &config.typ {
+        let typ = header.get("typ").and_then(Value::as_str).map(media_type);
+        if typ.as_deref() != Some(required.as_str()) {
+            return Err(JwtError::WrongType);
+        }
+    }
+    let verifier = match header.get("kid") {
+        Some(Value::String(kid)) => {
+            let entry = keys
+                .keys
+                .get(kid)
+                .ok_or_else(|| JwtError::UnknownKid(truncate(kid)))?;
+            entry
+                .verifier(alg)
+                .ok_or_else(|| JwtError::AlgorithmNotAllowed {
+                    alg: alg_name.to_owned(),
+                    kid: truncate(kid),
+                })?
+        }
         Some(_) => return Err(JwtError::Malformed("kid is not a string")),
-        None => return Err(JwtError::MissingKid),
-    };
-    let entry = keys
-        .keys
-        .get(kid)
-        .ok_or_else(|| JwtError::UnknownKid(truncate(kid)))?;
-    let Some((_, verifier)) = entry.verifiers.iter().find(|(a, _)| *a == alg) else {
-        return Err(JwtError::AlgorithmNotAllowed {
-            alg: alg_name.to_owned(),
-            kid: truncate(kid),
-        });
+        None => keys.only_key_for(alg).ok_or(JwtError::MissingKid)?,
     };
     // Duplicate members and mistyped registered claims are refused: parsers
     // disagree on which duplicate wins, and a string `exp` is not a date.

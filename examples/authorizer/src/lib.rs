@@ -11,8 +11,9 @@
 //! | `ORIGIN_HEADER` | header CloudFront adds (default `x-origin-verify`) |
 //! | `SECRET_CACHE_TTL_SECONDS` | how long a fetched secret is trusted (0 to 3600, default 60) |
 //! | `JWT_ISSUER` | accepted issuers (comma-separated); **required** unless `AUTH_MODE=origin-secret-only` |
-//! | `JWT_AUDIENCE` | accepted audiences (comma-separated) |
-//! | `COGNITO_CLIENT_IDS` | instead of `JWT_AUDIENCE`: Cognito access tokens of these app clients |
+//! | `JWT_AUDIENCE` | accepted audiences, or with `JWT_TOKEN_USE=cognito-access` the accepted app client ids (comma-separated; required) |
+//! | `JWT_TOKEN_USE` | `aud` (default: `aud` must be listed), `cognito-access` (Cognito access tokens: `token_use` = `access`, `client_id` listed; they carry no `aud`) or `cognito-id` (`token_use` = `id`, `aud` listed) |
+//! | `JWT_TYP` | if set, the token header's `typ` must be this (for example `at+jwt`) |
 //! | `JWKS_URL` | the issuer's JWKS over HTTPS (default: `{JWT_ISSUER}/.well-known/jwks.json`) |
 //! | `JWKS_FILE` / `JWKS` | instead: the JWKS document as a file, or the JSON itself |
 //! | `AUTH_MODE` | `jwt` (the default) or `origin-secret-only`: every caller that carries the origin header may call every route |
@@ -102,7 +103,7 @@ impl Authorizer {
         let secrets = CachedSecrets::new(source, Duration::from_secs(ttl));
         let mut decider = match AuthMode::from_vars(vars)? {
             AuthMode::OriginSecretOnly => {
-                for name in ["JWT_ISSUER", "JWT_AUDIENCE", "COGNITO_CLIENT_IDS"] {
+                for name in ["JWT_ISSUER", "JWT_AUDIENCE", "JWT_TOKEN_USE", "JWT_TYP"] {
                     if vars.raw(name).is_some() {
                         return Err(ConfigError::invalid(
                             name,
@@ -124,18 +125,24 @@ impl Authorizer {
                         "set to the token issuer (or set AUTH_MODE=origin-secret-only to check the origin secret alone)",
                     )
                 })?;
-                let config = match (vars.list("COGNITO_CLIENT_IDS")?, vars.list("JWT_AUDIENCE")?) {
-                    (Some(_), Some(_)) => {
+                let audience = vars
+                    .list("JWT_AUDIENCE")?
+                    .ok_or_else(|| ConfigError::Missing("JWT_AUDIENCE".into()))?;
+                let mut config = match vars.optional("JWT_TOKEN_USE")?.as_deref() {
+                    None | Some("aud") => JwtConfig::new(issuers.clone(), audience)?,
+                    Some("cognito-access") => JwtConfig::cognito_access(issuers.clone(), audience)?,
+                    Some("cognito-id") => JwtConfig::cognito_id(issuers.clone(), audience)?,
+                    Some(_) => {
                         return Err(ConfigError::invalid(
-                            "COGNITO_CLIENT_IDS",
-                            "set alone: JWT_AUDIENCE and COGNITO_CLIENT_IDS are two ways to name the accepted clients",
+                            "JWT_TOKEN_USE",
+                            "aud, cognito-access or cognito-id",
                         )
                         .into());
                     }
-                    (Some(clients), None) => JwtConfig::cognito_access(issuers.clone(), clients)?,
-                    (None, Some(aud)) => JwtConfig::new(issuers.clone(), aud)?,
-                    (None, None) => return Err(ConfigError::Missing("JWT_AUDIENCE".into()).into()),
                 };
+                if let Some(typ) = vars.optional("JWT_TYP")? {
+                    config = config.require_typ(&typ);
+                }
                 let jwks =
                     match (
                         vars.optional("JWKS_FILE")?,

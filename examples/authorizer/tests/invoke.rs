@@ -166,6 +166,16 @@ fn missing_security_settings_fail_the_start_up() {
             vec![("AUTH_MODE", "open"), ("ORIGIN_SECRET", CURRENT)],
         ),
         (
+            "JWT_TOKEN_USE",
+            vec![
+                ("ORIGIN_SECRET", CURRENT),
+                ("JWT_ISSUER", "https://issuer.example"),
+                ("JWT_AUDIENCE", "logs-api"),
+                ("JWT_TOKEN_USE", "access"),
+                ("JWKS", &jwks),
+            ],
+        ),
+        (
             "JWT_ISSUER",
             vec![
                 ("AUTH_MODE", "origin-secret-only"),
@@ -271,4 +281,45 @@ fn jwt_mode_unauthorized_and_scopes() {
         p.evaluate_str(&format!("{ARN}/POST/log")),
         Decision::ExplicitDeny
     );
+}
+
+/// Cognito access tokens carry no `aud`: `JWT_TOKEN_USE=cognito-access` checks
+/// `token_use` and `client_id` against `JWT_AUDIENCE` instead.
+#[test]
+fn cognito_access_tokens() {
+    let (jwks, key) = jwks_and_key();
+    let mut f = LambdaProcess::start(
+        BIN,
+        &[
+            ("ORIGIN_SECRET", CURRENT),
+            ("JWT_ISSUER", "https://issuer.example"),
+            ("JWT_AUDIENCE", "app-client-1"),
+            ("JWT_TOKEN_USE", "cognito-access"),
+            ("JWKS", &jwks),
+        ],
+    );
+    let now = jsonwebtoken::get_current_timestamp();
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("k1".into());
+    let sign = |claims: Value| jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    let access = sign(json!({
+        "iss": "https://issuer.example", "sub": "u-1", "client_id": "app-client-1",
+        "token_use": "access", "scope": "logs:read", "exp": now + 300, "iat": now,
+    }));
+    let ok = f.invoke_json(&with_bearer(&access).to_string());
+    assert!(ok.success, "{ok:?}");
+    assert_eq!(
+        policy_of(&ok.stdout).evaluate_str(&format!("{ARN}/GET/stats")),
+        Decision::Allow
+    );
+    // Another app client, or an ID token, is not accepted.
+    for claims in [
+        json!({"iss": "https://issuer.example", "sub": "u-1", "client_id": "other",
+               "token_use": "access", "exp": now + 300}),
+        json!({"iss": "https://issuer.example", "sub": "u-1", "aud": "app-client-1",
+               "token_use": "id", "exp": now + 300}),
+    ] {
+        let refused = f.invoke_json(&with_bearer(&sign(claims)).to_string());
+        assert!(!refused.success, "{refused:?}");
+    }
 }
