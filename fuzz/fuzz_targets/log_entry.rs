@@ -86,6 +86,13 @@ fn check(parser: &LogEntryParser, body: &[u8]) {
         if !valid_type(&ty) || payload.len() > parser.max_payload_bytes() {
             return None;
         }
+        // Control characters other than tab, LF and CR are refused.
+        if payload
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return None;
+        }
         let clean = parser.sanitizer().clean(&payload).ok()?.into_owned();
         Some((ty, clean))
     });
