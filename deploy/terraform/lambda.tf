@@ -137,7 +137,8 @@ resource "aws_lambda_function" "rotator" {
   filename                       = "${local.artifacts_dir}/rotator/bootstrap.zip"
   source_code_hash               = try(filebase64sha256("${local.artifacts_dir}/rotator/bootstrap.zip"), null)
   memory_size                    = 256
-  timeout                        = 600
+  # Settle (195 s by default) + CloudFront's deployment (polled) + API calls.
+  timeout = 900
   reserved_concurrent_executions = var.rotator_reserved_concurrency
   kms_key_arn                    = aws_kms_key.data.arn
 

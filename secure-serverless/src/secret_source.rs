@@ -12,12 +12,20 @@
 //!   extension at most once per TTL. When a refresh fails it keeps serving the
 //!   last good value for a bounded grace period, then fails closed.
 //!
+//! `AWSPREVIOUS` is accepted only for a bounded time after a rotation
+//! ([`CachedSecrets::previous_grace`], default [`DEFAULT_PREVIOUS_GRACE`]),
+//! counted from the moment the current value came to be (its `CreatedDate`
+//! in Secrets Manager, the file's modification time for a [`FileSource`]):
+//! a leaked old value does not stay valid until the next rotation. A source
+//! that cannot say when the current value was created (values given in the
+//! environment) keeps the previous value for as long as it is given.
+//!
 //! Errors never contain a secret value.
 
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -30,7 +38,16 @@ pub struct SecretVersions {
     pub current: SecretString,
     /// `AWSPREVIOUS`, while a rotation keeps it valid.
     pub previous: Option<SecretString>,
+    /// When the current value was created (the rotation that made it
+    /// current happened after), if the source knows.
+    pub current_since: Option<SystemTime>,
 }
+
+/// How long after a rotation the previous value is still accepted, unless
+/// [`CachedSecrets::previous_grace`] says otherwise: 30 minutes, enough for
+/// the rotation to switch CloudFront and for CloudFront to deploy the new
+/// header (minutes), short enough that a leaked old value is soon worthless.
+pub const DEFAULT_PREVIOUS_GRACE: Duration = Duration::from_secs(30 * 60);
 
 /// A secret could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +98,11 @@ impl StaticSource {
     /// Fixed versions.
     pub fn new(current: SecretString, previous: Option<SecretString>) -> Self {
         StaticSource {
-            versions: SecretVersions { current, previous },
+            versions: SecretVersions {
+                current,
+                previous,
+                current_since: None,
+            },
         }
     }
 
@@ -147,9 +168,16 @@ impl SecretSource for FileSource {
                 source,
             })?;
         let (current, previous) = parse_secret_file(&text);
+        // A rotation rewrites the file: its modification time is when the
+        // current value came to be.
+        let current_since = tokio::fs::metadata(&self.path)
+            .await
+            .ok()
+            .and_then(|m| m.modified().ok());
         Ok(SecretVersions {
             current: current.into(),
             previous: previous.map(Into::into),
+            current_since,
         })
     }
 }
@@ -196,7 +224,12 @@ impl ExtensionSource {
         self
     }
 
-    async fn get(&self, stage: &'static str) -> Result<Option<SecretString>, SecretSourceError> {
+    /// The version's value and its `CreatedDate` (epoch seconds in the
+    /// `GetSecretValue` answer), `None` when the stage does not exist.
+    async fn get(
+        &self,
+        stage: &'static str,
+    ) -> Result<Option<(SecretString, Option<SystemTime>)>, SecretSourceError> {
         let err = |reason: String| SecretSourceError::Extension {
             secret_id: self.secret_id.clone(),
             stage,
@@ -223,7 +256,12 @@ impl ExtensionSource {
                 .get("SecretString")
                 .and_then(|s| s.as_str())
                 .ok_or_else(|| err("response has no SecretString".into()))?;
-            return Ok(Some(SecretString::from(s.to_owned())));
+            let created = v
+                .get("CreatedDate")
+                .and_then(serde_json::Value::as_f64)
+                .filter(|t| t.is_finite() && *t >= 0.0)
+                .and_then(|t| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs_f64(t)));
+            return Ok(Some((SecretString::from(s.to_owned()), created)));
         }
         // The extension answers 4xx when the version stage does not exist,
         // which is normal for AWSPREVIOUS outside a rotation.
@@ -237,14 +275,19 @@ impl ExtensionSource {
 impl SecretSource for ExtensionSource {
     async fn fetch(&self) -> Result<SecretVersions, SecretSourceError> {
         let (current, previous) = tokio::join!(self.get("AWSCURRENT"), self.get("AWSPREVIOUS"));
-        let current = current?.ok_or_else(|| SecretSourceError::Extension {
+        let (current, created) = current?.ok_or_else(|| SecretSourceError::Extension {
             secret_id: self.secret_id.clone(),
             stage: "AWSCURRENT",
             reason: "no current version".into(),
         })?;
+        // Secrets Manager always says when a version was created; without it
+        // the age of the rotation is unknown, so the previous value is not
+        // accepted at all (fail closed).
+        let previous = previous?.map(|(p, _)| p).filter(|_| created.is_some());
         Ok(SecretVersions {
             current,
-            previous: previous?,
+            previous,
+            current_since: Some(created.unwrap_or(SystemTime::UNIX_EPOCH)),
         })
     }
 }
@@ -354,7 +397,21 @@ impl SecretSource for AnySource {
 
 struct Cached {
     fetched: Instant,
+    /// Current and, while its grace lasts, previous.
     secrets: Arc<AcceptedSecrets>,
+    /// Current only, once the previous value's grace is over.
+    current_only: Arc<AcceptedSecrets>,
+    /// When the previous value stops being accepted (`None`: never).
+    previous_until: Option<Instant>,
+}
+
+impl Cached {
+    fn accepted(&self) -> Arc<AcceptedSecrets> {
+        match self.previous_until {
+            Some(until) if Instant::now() >= until => Arc::clone(&self.current_only),
+            _ => Arc::clone(&self.secrets),
+        }
+    }
 }
 
 /// A [`SecretSource`] behind a TTL cache.
@@ -362,6 +419,7 @@ pub struct CachedSecrets<S> {
     source: S,
     ttl: Duration,
     max_stale: Duration,
+    previous_grace: Duration,
     state: tokio::sync::Mutex<Option<Cached>>,
 }
 
@@ -370,6 +428,7 @@ impl<S> std::fmt::Debug for CachedSecrets<S> {
         f.debug_struct("CachedSecrets")
             .field("ttl", &self.ttl)
             .field("max_stale", &self.max_stale)
+            .field("previous_grace", &self.previous_grace)
             .finish()
     }
 }
@@ -382,8 +441,19 @@ impl<S: SecretSource> CachedSecrets<S> {
             source,
             ttl,
             max_stale: ttl,
+            previous_grace: DEFAULT_PREVIOUS_GRACE,
             state: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// Sets how long after a rotation (the current value's creation) the
+    /// previous value is still accepted (default [`DEFAULT_PREVIOUS_GRACE`]).
+    /// The bound holds whatever the cache TTL: a cached previous value stops
+    /// being accepted the moment its grace ends.
+    #[must_use]
+    pub fn previous_grace(mut self, grace: Duration) -> Self {
+        self.previous_grace = grace;
+        self
     }
 
     /// Sets how long a stale value may be served while refreshes fail.
@@ -402,18 +472,27 @@ impl<S: SecretSource> CachedSecrets<S> {
         if let Some(c) = state.as_ref()
             && c.fetched.elapsed() < self.ttl
         {
-            return Ok(Arc::clone(&c.secrets));
+            return Ok(c.accepted());
         }
+        let grace = self.previous_grace;
         let fetched = self.source.fetch().await.and_then(|v| {
-            AcceptedSecrets::new(&v.current, v.previous.as_ref()).map_err(SecretSourceError::from)
+            let now = Instant::now();
+            // Where the grace ends, on the monotonic clock.
+            let previous_until = v.current_since.map(|since| {
+                let age = SystemTime::now().duration_since(since).unwrap_or_default();
+                now + grace.saturating_sub(age)
+            });
+            Ok(Cached {
+                fetched: now,
+                secrets: Arc::new(AcceptedSecrets::new(&v.current, v.previous.as_ref())?),
+                current_only: Arc::new(AcceptedSecrets::new(&v.current, None)?),
+                previous_until,
+            })
         });
         match fetched {
-            Ok(secrets) => {
-                let secrets = Arc::new(secrets);
-                *state = Some(Cached {
-                    fetched: Instant::now(),
-                    secrets: Arc::clone(&secrets),
-                });
+            Ok(cached) => {
+                let secrets = cached.accepted();
+                *state = Some(cached);
                 Ok(secrets)
             }
             Err(e) => match state.as_ref() {
@@ -421,7 +500,7 @@ impl<S: SecretSource> CachedSecrets<S> {
                     #[cfg(feature = "tracing")]
                     tracing::warn!(error = %e, "secret refresh failed; serving the cached value");
                     let _ = &e;
-                    Ok(Arc::clone(&c.secrets))
+                    Ok(c.accepted())
                 }
                 _ => Err(e),
             },

@@ -18,6 +18,24 @@ async fn fake_extension(
     current: &'static str,
     previous: Option<&'static str>,
 ) -> (String, Arc<AtomicUsize>) {
+    fake_extension_created(current, previous, Some(now() - 60.0)).await
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// As [`fake_extension`], the current version created at `created` (epoch
+/// seconds; `None`: the answer has no `CreatedDate`).
+async fn fake_extension_created(
+    current: &'static str,
+    previous: Option<&'static str>,
+    created: Option<f64>,
+) -> (String, Arc<AtomicUsize>) {
+    let created = created.map_or(String::new(), |t| format!(",\"CreatedDate\":{t:.3}"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let hits = Arc::new(AtomicUsize::new(0));
@@ -28,6 +46,7 @@ async fn fake_extension(
                 return;
             };
             let counter = Arc::clone(&counter);
+            let created = created.clone();
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 8192];
                 let n = sock.read(&mut buf).await.unwrap_or(0);
@@ -50,7 +69,7 @@ async fn fake_extension(
                     (
                         200,
                         format!(
-                            "{{\"Name\":\"origin\",\"SecretString\":\"{current}\",\"VersionStages\":[\"AWSCURRENT\"]}}"
+                            "{{\"Name\":\"origin\",\"SecretString\":\"{current}\",\"VersionStages\":[\"AWSCURRENT\"]{created}}}"
                         ),
                     )
                 } else if let Some(p) = previous {
@@ -123,4 +142,50 @@ async fn extension_source_reads_current_and_previous_and_caches() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("connect"), "{err}");
+}
+
+/// The previous value is accepted only for a bounded grace after the
+/// rotation (counted from the current version's CreatedDate), whatever the
+/// cache TTL; without a CreatedDate it is not accepted at all.
+#[tokio::test]
+async fn the_previous_secret_is_accepted_only_within_its_grace() {
+    let source = |addr: String| {
+        ExtensionSource::with_endpoint(ID, addr).with_session_token("test-token".into())
+    };
+    // Rotated a minute ago: within the default 30 minutes.
+    let (recent, _) = fake_extension_created("cur", Some("prev"), Some(now() - 60.0)).await;
+    let s = CachedSecrets::new(source(recent), Duration::from_secs(3600))
+        .get()
+        .await
+        .unwrap();
+    assert_eq!(s.verify(b"prev"), Some(SecretVersion::Previous));
+
+    // Rotated two hours ago: the previous value is retired.
+    let (old, _) = fake_extension_created("cur", Some("prev"), Some(now() - 7200.0)).await;
+    let s = CachedSecrets::new(source(old), Duration::from_secs(3600))
+        .get()
+        .await
+        .unwrap();
+    assert_eq!(s.verify(b"cur"), Some(SecretVersion::Current));
+    assert_eq!(s.verify(b"prev"), None);
+
+    // The grace ends while the value sits in the cache: it stops at once.
+    let (fresh, hits) = fake_extension_created("cur", Some("prev"), Some(now())).await;
+    let cache = CachedSecrets::new(source(fresh), Duration::from_secs(3600))
+        .previous_grace(Duration::from_millis(700));
+    assert_eq!(
+        cache.get().await.unwrap().verify(b"prev"),
+        Some(SecretVersion::Previous)
+    );
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let before = hits.load(Ordering::SeqCst);
+    let s = cache.get().await.unwrap();
+    assert_eq!(hits.load(Ordering::SeqCst), before, "served from the cache");
+    assert_eq!(s.verify(b"prev"), None);
+    assert_eq!(s.verify(b"cur"), Some(SecretVersion::Current));
+
+    // No CreatedDate: the age of the rotation is unknown, so no previous.
+    let (unknown, _) = fake_extension_created("cur", Some("prev"), None).await;
+    let v = source(unknown).fetch().await.unwrap();
+    assert!(v.previous.is_none());
 }

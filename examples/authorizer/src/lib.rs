@@ -10,6 +10,7 @@
 //! | `ORIGIN_SECRET_FILE` / `ORIGIN_SECRET` (+ `ORIGIN_SECRET_PREVIOUS`) | local runs only |
 //! | `ORIGIN_HEADER` | header CloudFront adds (default `x-origin-verify`) |
 //! | `SECRET_CACHE_TTL_SECONDS` | how long a fetched secret is trusted (0 to 3600, default 60) |
+//! | `PREVIOUS_SECRET_GRACE_SECONDS` | how long after a rotation (the new value's creation) the previous origin secret is still accepted (60 to 86400, default 1800) |
 //! | `JWT_ISSUER` | accepted issuers (comma-separated); **required** unless `AUTH_MODE=origin-secret-only` |
 //! | `JWT_AUDIENCE` | accepted audiences, or with `JWT_TOKEN_USE=cognito-access` the accepted app client ids (comma-separated; required) |
 //! | `JWT_TOKEN_USE` | `aud` (default: `aud` must be listed), `cognito-access` (Cognito access tokens: `token_use` = `access`, `client_id` listed; they carry no `aud`) or `cognito-id` (`token_use` = `id`, `aud` listed) |
@@ -100,7 +101,13 @@ impl Authorizer {
         let ttl = vars
             .number_in::<u64>("SECRET_CACHE_TTL_SECONDS", 0..=3600)?
             .unwrap_or(60);
-        let secrets = CachedSecrets::new(source, Duration::from_secs(ttl));
+        let grace = vars
+            .number_in::<u64>("PREVIOUS_SECRET_GRACE_SECONDS", 60..=86_400)?
+            .map_or(
+                secure_serverless::secret_source::DEFAULT_PREVIOUS_GRACE,
+                Duration::from_secs,
+            );
+        let secrets = CachedSecrets::new(source, Duration::from_secs(ttl)).previous_grace(grace);
         let mut decider = match AuthMode::from_vars(vars)? {
             AuthMode::OriginSecretOnly => {
                 for name in ["JWT_ISSUER", "JWT_AUDIENCE", "JWT_TOKEN_USE", "JWT_TYP"] {

@@ -22,14 +22,21 @@
 //! | `finishSecret` 1 | `AWSCURRENT` := N (C becomes `AWSPREVIOUS`) | P, C, N | C, N (after the caches expire) | C |
 //! | `finishSecret` 2 | wait [`Timing::settle`] | P, C, N | C, N | C |
 //! | `finishSecret` 3 | CloudFront header := N | P, C, N | C, N | C or N (deploying) |
-//! | `finishSecret` 4 | WAF rule := {N, C} | C, N | C, N | C or N, then N |
+//! | `finishSecret` 4 | poll until the distribution is `Deployed` with N | P, C, N | C, N | N |
+//! | `finishSecret` 5 | WAF rule := {N} | N | C (until its grace ends), N | N |
 //!
 //! CloudFront switches only after N is `AWSCURRENT` and every authorizer
 //! sandbox has had time to load it (the wait covers the extension's cache, the
 //! authorizer's own cache and its stale-on-error grace, and the WAF's
-//! propagation), so the authorizer never needs to accept `AWSPENDING`. The
-//! old value stays `AWSPREVIOUS` and in the WAF rule until the next rotation,
-//! while CloudFront's edges change over. Before moving the stage,
+//! propagation), so the authorizer never needs to accept `AWSPENDING`. Once
+//! CloudFront reports the new header `Deployed` (polled every
+//! [`DEPLOY_POLL_INTERVAL`], for at most [`Timing::deploy_timeout`]), the
+//! WAF rule admits N alone: the old value is retired at the WAF within
+//! minutes of the rotation, and the authorizer accepts `AWSPREVIOUS` only
+//! for its bounded grace after N was created (`PREVIOUS_SECRET_GRACE_SECONDS`,
+//! default 30 minutes). A distribution that does not finish deploying in
+//! time leaves the rule at {N, C} and fails the step; Secrets Manager's retry
+//! of `finishSecret` polls again and retires C then. Before moving the stage,
 //! `testSecret` and `finishSecret` check that the distribution is fully
 //! deployed and is not still sending `AWSPREVIOUS`, the one value the stage
 //! move stops accepting. Every step can run again (Secrets Manager retries
@@ -63,6 +70,8 @@ pub const MAX_VALUE_BYTES: usize = 200;
 pub const CALL_BUDGET: Duration = Duration::from_secs(60);
 /// Added to the computed settle time (clock skew, requests in flight).
 pub const SETTLE_MARGIN: Duration = Duration::from_secs(15);
+/// How often `finishSecret` asks CloudFront whether the new header is deployed.
+pub const DEPLOY_POLL_INTERVAL: Duration = Duration::from_secs(20);
 /// How often a read-modify-write is tried against a concurrent writer
 /// (`WAFOptimisticLockException`, CloudFront `PreconditionFailed`).
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -422,6 +431,10 @@ pub struct Timing {
     /// `WAF_PROPAGATION_SECONDS`: how long a web ACL change may take to
     /// reach every WAF node ("from a few seconds to a number of minutes").
     pub waf_propagation: Duration,
+    /// `CLOUDFRONT_DEPLOY_TIMEOUT_SECONDS`: how long `finishSecret` waits
+    /// for the distribution to deploy the new header before it fails (and
+    /// is retried) with the previous value still admitted by the WAF.
+    pub deploy_timeout: Duration,
 }
 
 impl Default for Timing {
@@ -430,6 +443,7 @@ impl Default for Timing {
             extension_ttl: Duration::from_secs(300),
             authorizer_ttl: Duration::from_secs(60),
             waf_propagation: Duration::from_secs(120),
+            deploy_timeout: Duration::from_secs(600),
         }
     }
 }
@@ -519,6 +533,7 @@ impl Config {
                 defaults.authorizer_ttl,
             )?,
             waf_propagation: seconds("WAF_PROPAGATION_SECONDS", defaults.waf_propagation)?,
+            deploy_timeout: seconds("CLOUDFRONT_DEPLOY_TIMEOUT_SECONDS", defaults.deploy_timeout)?,
         };
         if timing.settle() > MAX_SETTLE {
             return Err(RotationError::Config(format!(
@@ -595,6 +610,10 @@ pub enum Action {
     CloudFrontUpdated,
     /// CloudFront's header already had the new value.
     CloudFrontUnchanged,
+    /// Waited this long (so far) for CloudFront to deploy the new header.
+    DeployPolled(Duration),
+    /// CloudFront reports the new header deployed to every edge.
+    CloudFrontDeployed,
     /// `testSecret` found everything in step.
     Verified,
     /// `AWSCURRENT` moved to the token's version.
@@ -813,8 +832,8 @@ where
             .await
     }
 
-    /// After the stage move: CloudFront sends `new` and the WAF accepts
-    /// `new` and `previous`, nothing else.
+    /// After the stage move: CloudFront sends `new`, and once every edge
+    /// has it, the WAF accepts `new` and nothing else.
     async fn converge(
         &self,
         new: &SecretValue,
@@ -822,7 +841,7 @@ where
         deadline: Option<Instant>,
         report: &mut Report,
     ) -> Result<(), RotationError> {
-        let origin = self.cloudfront.origin_state(&self.config.origin).await?;
+        let mut origin = self.cloudfront.origin_state(&self.config.origin).await?;
         if origin.header_value == *new {
             report.actions.push(Action::CloudFrontUnchanged);
         } else {
@@ -836,12 +855,36 @@ where
             } else {
                 Action::CloudFrontUnchanged
             });
+            origin = self.cloudfront.origin_state(&self.config.origin).await?;
         }
-        let mut accepted = vec![new];
-        if let Some(previous) = previous {
-            accepted.push(&previous.value);
+        // Poll until every edge sends `new`, within the deploy timeout and
+        // what is left of this invocation (counted in waits, so the bound
+        // holds whatever the clock does).
+        let left = deadline.map_or(Duration::MAX, |d| {
+            d.saturating_duration_since(Instant::now())
+                .saturating_sub(CALL_BUDGET)
+        });
+        let budget = self.config.timing.deploy_timeout.min(left);
+        let mut waited = Duration::ZERO;
+        while !(origin.deployed && origin.header_value == *new) {
+            if waited + DEPLOY_POLL_INTERVAL > budget {
+                // Keep both values admitted until a retry sees the deployment.
+                let mut accepted = vec![new];
+                if let Some(previous) = previous {
+                    accepted.push(&previous.value);
+                }
+                self.set_waf(&accepted, report).await?;
+                return Err(RotationError::NotReady(
+                    "CloudFront has not finished deploying the new header; the WAF still admits the previous value until a retried finishSecret sees it deployed",
+                ));
+            }
+            self.sleep.sleep(DEPLOY_POLL_INTERVAL).await;
+            waited += DEPLOY_POLL_INTERVAL;
+            report.actions.push(Action::DeployPolled(waited));
+            origin = self.cloudfront.origin_state(&self.config.origin).await?;
         }
-        self.set_waf(&accepted, report).await
+        report.actions.push(Action::CloudFrontDeployed);
+        self.set_waf(&[new], report).await
     }
 
     /// The checks before a stage move: the WAF accepts `AWSCURRENT` and
@@ -1082,6 +1125,7 @@ mod tests {
             extension_ttl: Duration::ZERO,
             authorizer_ttl: Duration::ZERO,
             waf_propagation: Duration::from_secs(120),
+            deploy_timeout: Duration::from_secs(600),
         };
         assert_eq!(t.settle(), Duration::from_secs(135));
         assert_eq!(

@@ -37,7 +37,11 @@ const ETAG: &str = "E3UN6WX5RRO2AG";
 const ETAG_AFTER_CONFLICT: &str = "E1F83G8C2ARO7P";
 
 fn config() -> Config {
-    let vars = [
+    config_with(&[])
+}
+
+fn config_with(extra: &[(&'static str, &'static str)]) -> Config {
+    let mut vars = vec![
         ("DISTRIBUTION_ID", "E2QWRUHAPOMQZL"),
         ("ORIGIN_ID", "api"),
         ("ORIGIN_HEADER", "X-Origin-Verify"),
@@ -47,6 +51,7 @@ fn config() -> Config {
         ("WAF_RULE_NAME", "allow-origin-verify"),
         ("AUTHORIZER_SECRETS_MANAGER_TTL", "60"),
     ];
+    vars.extend_from_slice(extra);
     Config::from_lookup(|k| {
         vars.iter()
             .find(|(name, _)| *name == k)
@@ -57,6 +62,8 @@ fn config() -> Config {
 
 /// 60 s extension TTL + 2 x 60 s authorizer cache + 15 s margin.
 const SETTLE: Duration = Duration::from_secs(195);
+/// The first wait for CloudFront's deployment.
+const POLL: Duration = rotator::DEPLOY_POLL_INTERVAL;
 
 fn path(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -225,6 +232,15 @@ mod cf {
                 "cloudfront/update-distribution.xml",
                 "E2QWRUHAQ3AK8A",
             ))
+    }
+
+    pub fn update_denied() -> Rule {
+        mock!(Client::update_distribution).then_http_response(answer(
+            403,
+            "text/xml",
+            fixture("cloudfront/error-access-denied.xml"),
+            None,
+        ))
     }
 
     pub fn update_conflict() -> Rule {
@@ -406,6 +422,10 @@ struct World {
 }
 
 fn world(secrets: Vec<Rule>, cloudfront: Vec<Rule>, waf: Vec<Rule>) -> World {
+    world_with(secrets, cloudfront, waf, config())
+}
+
+fn world_with(secrets: Vec<Rule>, cloudfront: Vec<Rule>, waf: Vec<Rule>, config: Config) -> World {
     let log = Log::default();
     let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
     let clients: Clients = (
@@ -431,7 +451,7 @@ fn world(secrets: Vec<Rule>, cloudfront: Vec<Rule>, waf: Vec<Rule>) -> World {
             clients.1,
             clients.2,
             FakeSleep(log.clone()),
-            config(),
+            config,
         ),
         log,
         rules,
@@ -753,7 +773,8 @@ async fn finish_cloudfront_rules() -> Vec<Rule> {
 }
 
 #[tokio::test]
-async fn finish_secret_moves_the_stage_waits_then_switches_cloudfront_and_trims_the_waf() {
+async fn finish_secret_moves_the_stage_waits_switches_cloudfront_and_retires_the_old_value_once_deployed()
+ {
     let w = world(
         concat(vec![
             vec![sm::describe("describe-secret-rotation-started")],
@@ -766,6 +787,10 @@ async fn finish_secret_moves_the_stage_waits_then_switches_cloudfront_and_trims_
                 cf::distribution("get-distribution-deployed"),
             ],
             finish_cloudfront_rules().await,
+            vec![
+                cf::distribution("get-distribution-switched"),
+                cf::distribution("get-distribution-switched-deployed"),
+            ],
         ]),
         vec![
             waf::get("get-web-acl-rotating"),
@@ -780,6 +805,8 @@ async fn finish_secret_moves_the_stage_waits_then_switches_cloudfront_and_trims_
             Action::StageMoved,
             Action::Settled(SETTLE),
             Action::CloudFrontUpdated,
+            Action::DeployPolled(POLL),
+            Action::CloudFrontDeployed,
             Action::WafUpdated
         ]
     );
@@ -793,6 +820,9 @@ async fn finish_secret_moves_the_stage_waits_then_switches_cloudfront_and_trims_
             "sleep",
             "cloudfront.GetDistributionConfig",
             "cloudfront.UpdateDistribution",
+            "cloudfront.GetDistribution",
+            "sleep",
+            "cloudfront.GetDistribution",
             "wafv2.GetWebACL",
             "wafv2.UpdateWebACL",
         ]
@@ -801,7 +831,10 @@ async fn finish_secret_moves_the_stage_waits_then_switches_cloudfront_and_trims_
         w.log.bodies("secretsmanager.UpdateSecretVersionStage"),
         [json_fixture("requests/update-secret-version-stage.json")]
     );
-    assert_eq!(w.log.bodies("sleep"), [json!(SETTLE.as_secs())]);
+    assert_eq!(
+        w.log.bodies("sleep"),
+        [json!(SETTLE.as_secs()), json!(POLL.as_secs())]
+    );
     assert_eq!(
         w.log.bodies("cloudfront.UpdateDistribution"),
         [json!({"IfMatch": ETAG, "HeaderValue": pending()})]
@@ -820,7 +853,7 @@ async fn finish_secret_again_after_everything_changed_does_nothing() {
             vec![sm::describe("describe-secret-stage-moved")],
             sm::reads_after_finish(),
         ]),
-        vec![cf::distribution("get-distribution-switched")],
+        vec![cf::distribution("get-distribution-switched-deployed")],
         vec![waf::get("get-web-acl-finished")],
     );
     let report = w.run("finishSecret").await.unwrap();
@@ -829,6 +862,7 @@ async fn finish_secret_again_after_everything_changed_does_nothing() {
         [
             Action::AlreadyCurrent,
             Action::CloudFrontUnchanged,
+            Action::CloudFrontDeployed,
             Action::WafUnchanged
         ]
     );
@@ -853,6 +887,7 @@ async fn finish_secret_again_after_a_crash_past_the_stage_move_completes_the_swi
         concat(vec![
             vec![cf::distribution("get-distribution-deployed")],
             finish_cloudfront_rules().await,
+            vec![cf::distribution("get-distribution-switched-deployed")],
         ]),
         vec![waf::get("get-web-acl-rotating"), waf::update()],
     );
@@ -863,6 +898,7 @@ async fn finish_secret_again_after_a_crash_past_the_stage_move_completes_the_swi
             Action::AlreadyCurrent,
             Action::Settled(SETTLE),
             Action::CloudFrontUpdated,
+            Action::CloudFrontDeployed,
             Action::WafUpdated
         ]
     );
@@ -895,6 +931,7 @@ async fn finish_secret_reads_again_when_the_distribution_changed_meanwhile() {
                 cf::expected("get-distribution-config", &pending()).await,
                 ETAG_AFTER_CONFLICT,
             ),
+            cf::distribution("get-distribution-switched-deployed"),
         ],
         vec![waf::get("get-web-acl-rotating"), waf::update()],
     );
@@ -907,6 +944,121 @@ async fn finish_secret_reads_again_when_the_distribution_changed_meanwhile() {
         ]
     );
     w.assert_all_used();
+}
+
+/// CloudFront slow to deploy: the step fails with both values admitted
+/// (nothing breaks while edges still send the old one), and Secrets Manager's
+/// retry retires the old value once the distribution is deployed.
+#[tokio::test]
+async fn finish_secret_with_a_slow_cloudfront_fails_admitting_both_then_a_retry_retires_the_old_value()
+ {
+    let slow = world_with(
+        concat(vec![
+            vec![sm::describe("describe-secret-rotation-started")],
+            sm::reads(),
+            vec![sm::move_stage()],
+        ]),
+        concat(vec![
+            vec![
+                cf::distribution("get-distribution-deployed"),
+                cf::distribution("get-distribution-deployed"),
+            ],
+            finish_cloudfront_rules().await,
+            (0..4)
+                .map(|_| cf::distribution("get-distribution-switched"))
+                .collect(),
+        ]),
+        vec![
+            waf::get("get-web-acl-rotating"),
+            waf::get("get-web-acl-rotating"),
+            waf::update(),
+        ],
+        config_with(&[("CLOUDFRONT_DEPLOY_TIMEOUT_SECONDS", "60")]),
+    );
+    let e = slow.run("finishSecret").await.unwrap_err();
+    assert!(
+        matches!(e, RotationError::NotReady(m) if m.contains("deploying")),
+        "{e}"
+    );
+    assert_eq!(
+        slow.log.bodies("sleep"),
+        [json!(SETTLE.as_secs()), json!(20), json!(20), json!(20)]
+    );
+    // The WAF admits the new and the previous value, not the older one.
+    assert_eq!(
+        slow.log.bodies("wafv2.UpdateWebACL"),
+        [json_fixture("requests/update-web-acl-switching.json")]
+    );
+    slow.assert_all_used();
+
+    let retry = world(
+        concat(vec![
+            vec![sm::describe("describe-secret-stage-moved")],
+            sm::reads_after_finish(),
+        ]),
+        vec![
+            cf::distribution("get-distribution-switched"),
+            cf::distribution("get-distribution-switched-deployed"),
+        ],
+        vec![waf::get("get-web-acl-switching"), waf::update()],
+    );
+    let report = retry.run("finishSecret").await.unwrap();
+    assert_eq!(
+        actions(&report),
+        [
+            Action::AlreadyCurrent,
+            Action::CloudFrontUnchanged,
+            Action::DeployPolled(POLL),
+            Action::CloudFrontDeployed,
+            Action::WafUpdated
+        ]
+    );
+    let mut expected = json_fixture("requests/update-web-acl-finish.json");
+    expected["LockToken"] = json_fixture("wafv2/get-web-acl-switching.json")["LockToken"].clone();
+    assert_eq!(retry.log.bodies("wafv2.UpdateWebACL"), [expected]);
+    retry.assert_all_used();
+}
+
+/// A rotation that fails halfway (CloudFront refuses the update after the
+/// stage move) changes nothing at the WAF; the retry completes it.
+#[tokio::test]
+async fn finish_secret_failing_halfway_leaves_the_waf_alone_and_the_retry_completes() {
+    let failing = world(
+        concat(vec![
+            vec![sm::describe("describe-secret-rotation-started")],
+            sm::reads(),
+            vec![sm::move_stage()],
+        ]),
+        vec![
+            cf::distribution("get-distribution-deployed"),
+            cf::distribution("get-distribution-deployed"),
+            cf::config("get-distribution-config", ETAG),
+            cf::update_denied(),
+        ],
+        vec![waf::get("get-web-acl-rotating")],
+    );
+    assert!(failing.run("finishSecret").await.is_err());
+    assert!(failing.log.bodies("wafv2.UpdateWebACL").is_empty());
+    failing.assert_all_used();
+
+    let retry = world(
+        concat(vec![
+            vec![sm::describe("describe-secret-stage-moved")],
+            sm::reads_after_finish(),
+        ]),
+        concat(vec![
+            vec![cf::distribution("get-distribution-deployed")],
+            finish_cloudfront_rules().await,
+            vec![cf::distribution("get-distribution-switched-deployed")],
+        ]),
+        vec![waf::get("get-web-acl-rotating"), waf::update()],
+    );
+    retry.run("finishSecret").await.unwrap();
+    assert_eq!(
+        retry.log.bodies("wafv2.UpdateWebACL"),
+        [json_fixture("requests/update-web-acl-finish.json")]
+    );
+    retry.assert_all_used();
 }
 
 #[tokio::test]
@@ -1074,13 +1226,17 @@ async fn a_whole_rotation_never_leaves_cloudfront_unaccepted() {
                 cf::distribution("get-distribution-deployed"), // finishSecret, after the move
             ],
             finish_cloudfront_rules().await,
+            vec![
+                cf::distribution("get-distribution-switched"), // deploying
+                cf::distribution("get-distribution-switched-deployed"), // every edge sends N
+            ],
         ]),
         vec![
             waf::get("get-web-acl-after-last-rotation"), // setSecret
             waf::update(),
             waf::get("get-web-acl-rotating"), // testSecret
             waf::get("get-web-acl-rotating"), // finishSecret, before the move
-            waf::get("get-web-acl-rotating"), // finishSecret, trimming
+            waf::get("get-web-acl-rotating"), // finishSecret, retiring the old values
             waf::update(),
         ],
     );
@@ -1109,10 +1265,15 @@ async fn a_whole_rotation_never_leaves_cloudfront_unaccepted() {
             "secretsmanager.UpdateSecretVersionStage",
             "sleep",
             "cloudfront.UpdateDistribution",
+            "sleep",
             "wafv2.UpdateWebACL",
         ]
     );
-    assert_eq!(ops.len(), 5 + 7 + 6 + 13);
+    assert_eq!(ops.len(), 5 + 7 + 6 + 16);
+    let polls = ops
+        .iter()
+        .filter(|o| *o == "cloudfront.GetDistribution")
+        .count();
 
     // Replay the changes: at every moment, the value CloudFront sends (or may
     // still send, while it deploys) is accepted by the WAF, and is AWSCURRENT
@@ -1121,12 +1282,16 @@ async fn a_whole_rotation_never_leaves_cloudfront_unaccepted() {
     let mut waf_accepts = vec![c.clone(), p.clone()];
     let mut authorizer_accepts = vec![c.clone(), p.clone()];
     let mut cloudfront_may_send = vec![c.clone()];
+    let mut distribution_reads = 0;
     for call in w.log.calls() {
         match call.op.as_str() {
             "wafv2.UpdateWebACL" => {
-                waf_accepts = call.body["Rules"][0]["Statement"]["OrStatement"]["Statements"]
-                    .as_array()
-                    .unwrap()
+                let statement = &call.body["Rules"][0]["Statement"];
+                let statements = match statement["OrStatement"]["Statements"].as_array() {
+                    Some(list) => list.clone(),
+                    None => vec![statement.clone()],
+                };
+                waf_accepts = statements
                     .iter()
                     .map(|s| {
                         let b64 = s["ByteMatchStatement"]["SearchString"].as_str().unwrap();
@@ -1145,6 +1310,14 @@ async fn a_whole_rotation_never_leaves_cloudfront_unaccepted() {
                 let sent = call.body["HeaderValue"].as_str().unwrap().to_owned();
                 cloudfront_may_send.push(sent);
             }
+            "cloudfront.GetDistribution" => {
+                distribution_reads += 1;
+                // The last read is the recorded "Deployed, sends N": from here
+                // on no edge sends anything else.
+                if distribution_reads == polls {
+                    cloudfront_may_send = vec![n.clone()];
+                }
+            }
             _ => {}
         }
         for v in &cloudfront_may_send {
@@ -1160,7 +1333,9 @@ async fn a_whole_rotation_never_leaves_cloudfront_unaccepted() {
             );
         }
     }
-    assert_eq!(waf_accepts, [n.clone(), c.clone()]);
+    // The old value is retired at the WAF; the authorizer still takes it
+    // during its bounded grace (secret_source::PREVIOUS_GRACE).
+    assert_eq!(waf_accepts, std::slice::from_ref(&n));
     assert_eq!(authorizer_accepts, [n, c]);
 
     // The wait sits between the stage move and CloudFront's switch.
