@@ -137,8 +137,7 @@ resource "aws_lambda_function" "rotator" {
   filename                       = "${local.artifacts_dir}/rotator/bootstrap.zip"
   source_code_hash               = try(filebase64sha256("${local.artifacts_dir}/rotator/bootstrap.zip"), null)
   memory_size                    = 256
-  # Settle (195 s by default) + CloudFront's deployment (polled) + API calls.
-  timeout = 900
+  timeout                        = 900 # settle (195 s by default) + CloudFront's deployment (polled) + API calls
   reserved_concurrent_executions = var.rotator_reserved_concurrency
   kms_key_arn                    = aws_kms_key.data.arn
 
