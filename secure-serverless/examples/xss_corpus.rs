@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use secure_serverless::sanitize::Sanitizer;
+use secure_serverless::sanitize::{Sanitizer, SanitizerBuilder};
 use serde_json::{Value, json};
 
 fn payloads(dir: &Path) -> Result<Vec<(String, String)>, Box<dyn std::error::Error>> {
@@ -36,6 +36,11 @@ fn payloads(dir: &Path) -> Result<Vec<(String, String)>, Box<dyn std::error::Err
         &read("html5lib-sanitizer-tests1.json")?,
         "input",
     );
+    take(
+        "secure-serverless-review.json",
+        &read("secure-serverless-review.json")?,
+        "payload",
+    );
     let owasp = read("owasp-xss-filter-evasion.json")?;
     take("owasp-xss-filter-evasion.json", &owasp["vectors"], "vector");
     Ok(out)
@@ -49,6 +54,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let policies = [
         ("default", Sanitizer::seed_default()),
         ("rich", Sanitizer::rich()),
+        // rich with `id`/`name` allowed behind the mandatory prefix.
+        (
+            "rich-ids",
+            SanitizerBuilder::rich()
+                .id_prefix("user-content-")
+                .build()?,
+        ),
     ];
     let mut cases = Vec::new();
     let mut unstable = 0;

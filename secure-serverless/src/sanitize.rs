@@ -236,7 +236,50 @@ pub enum PolicyError {
     /// A limit is zero.
     #[error("limit {0} must be greater than zero")]
     ZeroLimit(&'static str),
+    /// The CSS property takes URLs (see [`URL_BEARING_CSS_PROPERTIES`]):
+    /// rendering it would make a request to wherever the URL points.
+    #[error("CSS property {0:?} takes URLs and can never be allowed")]
+    UrlBearingCssProperty(String),
+    /// The `id`/`name` prefix is not lower-case ASCII ending in `-`.
+    #[error(
+        "id prefix {0:?} must be lower-case ASCII letters, digits, '-' or '_', start with a letter and end with '-'"
+    )]
+    InvalidIdPrefix(String),
 }
+
+/// CSS properties that take a URL or an image (after any vendor prefix such
+/// as `-webkit-`): a policy may never allow them, since rendering them makes a
+/// request to wherever the URL points (or, for `binding` and `behavior`,
+/// runs script in old browsers).
+pub const URL_BEARING_CSS_PROPERTIES: &[&str] = &[
+    "background",
+    "background-image",
+    "behavior",
+    "binding",
+    "border-image",
+    "border-image-source",
+    "box-reflect",
+    "clip-path",
+    "content",
+    "cursor",
+    "filter",
+    "backdrop-filter",
+    "list-style",
+    "list-style-image",
+    "marker",
+    "marker-end",
+    "marker-mid",
+    "marker-start",
+    "mask",
+    "mask-border",
+    "mask-border-source",
+    "mask-box-image",
+    "mask-box-image-source",
+    "mask-image",
+    "offset-path",
+    "shape-outside",
+    "src",
+];
 
 /// Input refused by [`Sanitizer::clean`], naming the limit it broke.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -285,9 +328,18 @@ struct Spec {
     link_rel: Option<String>,
     clean_content_tags: BTreeSet<String>,
     image_origins: Vec<String>,
+    /// With a prefix, `id` and `name` are allowed and always start with it.
+    id_prefix: Option<String>,
+    /// Images may also load from relative and scheme-relative URLs.
+    relative_images: bool,
 }
 
 impl Spec {
+    /// Whether the attribute filter runs (see `filter_attribute`).
+    fn filters_attributes(&self) -> bool {
+        self.allows_data_images() || self.id_prefix.is_some()
+    }
+
     /// Whether images may keep `src` (then `data:` image URLs pass).
     fn allows_data_images(&self) -> bool {
         self.tag_attributes
@@ -541,6 +593,8 @@ impl SanitizerBuilder {
                 link_rel: Some("noopener noreferrer".to_owned()),
                 clean_content_tags: set(["script", "style"]),
                 image_origins: Vec::new(),
+                id_prefix: None,
+                relative_images: false,
             },
             plain_text: false,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
@@ -622,7 +676,26 @@ impl SanitizerBuilder {
     }
 
     /// Sets the CSS properties kept in `style` attributes; required when
-    /// `style` is an allowed attribute.
+    /// `style` is an allowed attribute. Names are CSS identifiers
+    /// (vendor-prefixed ones such as `-webkit-hyphens` included). Properties
+    /// that take URLs or images ([`URL_BEARING_CSS_PROPERTIES`], with or
+    /// without a vendor prefix) are refused by [`build`](Self::build):
+    /// sanitised output never makes a request through `style`.
+    ///
+    /// # Examples
+    /// ```
+    /// use secure_serverless::sanitize::{PolicyError, SanitizerBuilder};
+    ///
+    /// let p = SanitizerBuilder::rich().css_properties(["-moz-tab-size"]).build()?;
+    /// assert!(p.allows_css_property("-moz-tab-size"));
+    /// let err = SanitizerBuilder::rich().css_properties(["-webkit-mask-image"]).build();
+    /// assert_eq!(err.unwrap_err(), PolicyError::UrlBearingCssProperty("-webkit-mask-image".into()));
+    /// # Ok::<(), PolicyError>(())
+    /// ```
+    ///
+    /// # Defaults
+    /// None (no `style`); [`rich`](Self::rich) allows colour, alignment, font
+    /// weight and style, decoration, vertical alignment and white space.
     pub fn css_properties<'a>(mut self, properties: impl IntoIterator<Item = &'a str>) -> Self {
         self.spec
             .css_properties
@@ -642,6 +715,43 @@ impl SanitizerBuilder {
     /// `script` and `style`).
     pub fn remove_with_content<'a>(mut self, tags: impl IntoIterator<Item = &'a str>) -> Self {
         self.spec.clean_content_tags.extend(set(tags));
+        self
+    }
+
+    /// Allows `id` and `name` on every allowed tag, each value made to start
+    /// with `prefix` (added unless already there, so cleaning stays a fixed
+    /// point). Unprefixed, these attributes let content clobber the page's
+    /// DOM globals (`<img name="location">`); with a prefix such as
+    /// `user-content-` they cannot, as ammonia and DOMPurify recommend.
+    ///
+    /// # Examples
+    /// ```
+    /// use secure_serverless::sanitize::SanitizerBuilder;
+    ///
+    /// let p = SanitizerBuilder::seed_default().id_prefix("user-content-").build()?;
+    /// assert_eq!(p.clean(r#"<b id="top">x</b>"#)?, r#"<b id="user-content-top">x</b>"#);
+    /// assert_eq!(p.clean(r#"<b id="user-content-top">x</b>"#)?, r#"<b id="user-content-top">x</b>"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Defaults
+    /// None: `id` and `name` are removed.
+    pub fn id_prefix(mut self, prefix: &str) -> Self {
+        self.spec.id_prefix = Some(prefix.to_owned());
+        self
+    }
+
+    /// Lets `img src` also be a relative or scheme-relative URL
+    /// (`photo.png`, `/media/a.png`, `//cdn.example.com/a.png`). This costs
+    /// what the URL points to: rendering the output makes a request to the
+    /// page's own origin, or for a scheme-relative URL to any host, which
+    /// can tell that host who read the content and when. Absolute URLs still
+    /// need [`image_origins`](Self::image_origins).
+    ///
+    /// # Defaults
+    /// Off: images are inline `data:` or from listed origins only.
+    pub fn relative_image_urls(mut self, allow: bool) -> Self {
+        self.spec.relative_images = allow;
         self
     }
 
@@ -688,8 +798,12 @@ impl SanitizerBuilder {
                 max_depth: self.max_depth,
             });
         }
-        let spec = self.spec;
+        let mut spec = self.spec;
         validate(&spec)?;
+        if spec.id_prefix.is_some() {
+            // Allowed only here, where the filter prefixes every value.
+            spec.generic_attributes.extend(set(["id", "name"]));
+        }
         let compiled = Compiled::new(spec, compile);
         let derived = Derived::of(&compiled);
         Ok(Sanitizer {
@@ -705,6 +819,24 @@ fn valid_name(name: &str) -> bool {
     let mut bytes = name.bytes();
     matches!(bytes.next(), Some(b'a'..=b'z'))
         && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b':' | b'_'))
+}
+
+/// A CSS property name as policies spell it: a lower-case identifier,
+/// optionally vendor-prefixed (`-webkit-hyphens`); custom properties (`--x`)
+/// are not properties a policy can vouch for.
+fn valid_css_property(name: &str) -> bool {
+    let body = name.strip_prefix('-').unwrap_or(name);
+    let mut bytes = body.bytes();
+    matches!(bytes.next(), Some(b'a'..=b'z'))
+        && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+        && !name.ends_with('-')
+}
+
+/// `-webkit-mask-image` -> `mask-image`; other names unchanged.
+fn without_vendor_prefix(name: &str) -> &str {
+    name.strip_prefix('-')
+        .and_then(|rest| rest.split_once('-'))
+        .map_or(name, |(_, base)| base)
 }
 
 fn check_name(kind: &'static str, name: &str) -> Result<(), PolicyError> {
@@ -759,7 +891,21 @@ fn validate(spec: &Spec) -> Result<(), PolicyError> {
     }
     if let Some(props) = &spec.css_properties {
         for p in props {
-            check_name("CSS property", p)?;
+            if !valid_css_property(p) {
+                return Err(PolicyError::InvalidName {
+                    kind: "CSS property",
+                    name: p.clone(),
+                });
+            }
+            if URL_BEARING_CSS_PROPERTIES.contains(&without_vendor_prefix(p)) {
+                return Err(PolicyError::UrlBearingCssProperty(p.clone()));
+            }
+        }
+    }
+    if let Some(prefix) = &spec.id_prefix {
+        let ok = valid_name(prefix) && prefix.ends_with('-') && !prefix.contains(':');
+        if !ok {
+            return Err(PolicyError::InvalidIdPrefix(prefix.clone()));
         }
     }
     let rel_allowed = spec.generic_attributes.contains("rel")
@@ -827,12 +973,56 @@ fn compile(spec: &Spec) -> AmmoniaBuilder<'_> {
     if spec.allows_data_images() {
         // `data:` must pass ammonia's scheme check for images, and only there.
         b.add_url_schemes(["data"]);
-        let origins = spec.image_origins.clone();
+    }
+    if spec.filters_attributes() {
+        let rules = AttributeRules::of(spec);
         b.attribute_filter(move |element, attribute, value| {
-            filter_url_attribute(&origins, element, attribute, value)
+            filter_attribute(&rules, element, attribute, value)
         });
     }
     b
+}
+
+/// What the attribute filter needs of a policy.
+#[derive(Debug, Clone)]
+struct AttributeRules {
+    images: bool,
+    image_origins: Vec<String>,
+    relative_images: bool,
+    id_prefix: Option<String>,
+}
+
+impl AttributeRules {
+    fn of(spec: &Spec) -> Self {
+        AttributeRules {
+            images: spec.allows_data_images(),
+            image_origins: spec.image_origins.clone(),
+            relative_images: spec.relative_images,
+            id_prefix: spec.id_prefix.clone(),
+        }
+    }
+}
+
+/// The policy's own attribute rules, after ammonia's: `id`/`name` prefixed,
+/// then [`filter_url_attribute`] for URLs.
+fn filter_attribute<'u>(
+    rules: &AttributeRules,
+    element: &str,
+    attribute: &str,
+    value: &'u str,
+) -> Option<Cow<'u, str>> {
+    if matches!(attribute, "id" | "name") {
+        let prefix = rules.id_prefix.as_deref()?;
+        return match value {
+            "" => None,
+            v if v.starts_with(prefix) => Some(Cow::Borrowed(v)),
+            v => Some(Cow::Owned(format!("{prefix}{v}"))),
+        };
+    }
+    if !rules.images {
+        return Some(Cow::Borrowed(value));
+    }
+    filter_url_attribute(rules, element, attribute, value)
 }
 
 /// `value` (already entity-decoded, as the parser hands attribute values
@@ -860,7 +1050,7 @@ pub(crate) fn browser_url(value: &str) -> Cow<'_, str> {
 /// is a URL attribute: never `data:`. Both are decided on the URL as a
 /// browser reads it ([`browser_url`]).
 fn filter_url_attribute<'u>(
-    image_origins: &[String],
+    rules: &AttributeRules,
     element: &str,
     attribute: &str,
     value: &'u str,
@@ -879,8 +1069,15 @@ fn filter_url_attribute<'u>(
         ]
         .iter()
         .any(|p| starts(p));
-        let listed = image_origins.iter().any(|o| starts(o));
-        return (inline || listed).then_some(Cow::Borrowed(value));
+        let listed = rules.image_origins.iter().any(|o| starts(o));
+        // A relative reference has no scheme of its own (the check sees the
+        // URL as the browser does, so `java\tscript:` is not relative).
+        let relative = rules.relative_images
+            && matches!(
+                ammonia::Url::parse(&v),
+                Err(ammonia::url::ParseError::RelativeUrlWithoutBase)
+            );
+        return (inline || listed || relative).then_some(Cow::Borrowed(value));
     }
     let url_attribute = matches!(
         attribute,
@@ -903,8 +1100,10 @@ struct Derived {
     /// the policy does not allow `a`).
     link_rel_end: Option<Box<str>>,
     /// Images with `src` are allowed: `data:` passes ammonia's scheme check
-    /// and the attribute filter runs (see `compile`).
+    /// (see `compile`).
     data_images: bool,
+    /// The attribute filter runs, with these rules (see `compile`).
+    attribute_rules: Option<AttributeRules>,
 }
 
 impl Derived {
@@ -923,6 +1122,7 @@ impl Derived {
             style_possible: spec.allows_style(),
             link_rel_end,
             data_images: spec.allows_data_images(),
+            attribute_rules: spec.filters_attributes().then(|| AttributeRules::of(spec)),
         }
     }
 

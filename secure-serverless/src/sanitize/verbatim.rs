@@ -44,7 +44,7 @@ use std::borrow::Cow;
 
 use ammonia::url::{ParseError, Url};
 
-use super::{Derived, Spec, filter_url_attribute, stability};
+use super::{Derived, Spec, filter_attribute, stability};
 
 /// Most attributes one accepted start tag may carry (more: not recognised).
 const MAX_ATTRIBUTES: usize = 8;
@@ -182,9 +182,9 @@ fn keeps_value(spec: &Spec, derived: &Derived, element: &str, attr: &str, value:
             Err(_) => return false,
         }
     }
-    !derived.data_images
-        || filter_url_attribute(&spec.image_origins, element, attr, value)
-            .is_some_and(|kept| kept == value)
+    derived.attribute_rules.as_ref().is_none_or(|rules| {
+        filter_attribute(rules, element, attr, value).is_some_and(|kept| kept == value)
+    })
 }
 
 /// ammonia's `is_url_attr` for HTML elements: the attributes whose value it
