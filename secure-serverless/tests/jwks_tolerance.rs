@@ -2,28 +2,17 @@
 //! keys, encryption keys, keys without `kid`, and a `typ` to check.
 #![cfg(feature = "jwt")]
 
+mod common;
+
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secure_serverless::jwt::{JwtConfig, JwtConfigError, JwtError, JwtVerifier, KeySet};
 use serde_json::{Value, json};
 
+use common::*;
+
 const ISS: &str = "https://issuer.example";
 const AUD: &str = "logs-api";
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/keys/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn rsa() -> EncodingKey {
-    EncodingKey::from_rsa_pem(&fixture("rsa.pem")).unwrap()
-}
-fn ec() -> EncodingKey {
-    EncodingKey::from_ec_pem(&fixture("ec.pem")).unwrap()
-}
 
 fn jwk(key: &EncodingKey, alg: Algorithm, kid: Option<&str>) -> Value {
     let mut jwk = Jwk::from_encoding_key(key, alg).unwrap();

@@ -2,6 +2,8 @@
 //! refused with the right error; valid tokens for every algorithm accepted.
 #![cfg(feature = "jwt")]
 
+mod common;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
@@ -9,27 +11,11 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secure_serverless::jwt::{JwtConfig, JwtConfigError, JwtError, JwtVerifier, KeySet};
 use serde_json::{Value, json};
 
+use common::*;
+
 const ISS: &str = "https://issuer.example";
 const AUD: &str = "logs-api";
 const HMAC: &[u8] = b"0123456789abcdef0123456789abcdef-hmac";
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/keys/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn rsa() -> EncodingKey {
-    EncodingKey::from_rsa_pem(&fixture("rsa.pem")).unwrap()
-}
-fn ec() -> EncodingKey {
-    EncodingKey::from_ec_pem(&fixture("ec.pem")).unwrap()
-}
-fn ed() -> EncodingKey {
-    EncodingKey::from_ed_pem(&fixture("ed.pem")).unwrap()
-}
 
 fn jwks() -> String {
     let mut keys = Vec::new();

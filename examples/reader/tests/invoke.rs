@@ -24,10 +24,11 @@ fn response(stdout: &str) -> (i64, Value) {
     (r["statusCode"].as_i64().expect("a status code"), body)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn pages_through_the_runtime_api() {
+/// A fresh log table on DynamoDB Local whose cursors are sealed under
+/// `CURSOR_KEY`: its store, its name, and the guard that deletes it.
+async fn log_table(prefix: &str) -> (LogStore, String, test_support::TestTable) {
     let client = test_support::client().await;
-    let name = test_support::unique_table_name("reader-invoke");
+    let name = test_support::unique_table_name(prefix);
     let store = LogStore::new(
         Repository::new(
             client.clone(),
@@ -37,16 +38,27 @@ async fn pages_through_the_runtime_api() {
         LogStoreConfig::default(),
     );
     store.create_table().await.unwrap();
-    let _table = test_support::TestTable::adopt(client, name.clone()).await;
+    let table = test_support::TestTable::adopt(client, name.clone()).await;
+    (store, name, table)
+}
+
+/// Writes records `record 0` .. `record {n-1}` through the writer's handler.
+async fn write_records(store: LogStore, n: usize) {
     let w = writer::Writer::new(store, 64 * 1024);
     let mut post = event("writer/events/post-log.json");
-    for i in 0..12 {
+    for i in 0..n {
         post["body"] = json!(format!(r#"{{"type":"audit","payload":"record {i}"}}"#));
         let r = w
             .handle(&serde_json::from_value(post.clone()).unwrap())
             .await;
         assert_eq!(r.status_code, 201);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_through_the_runtime_api() {
+    let (store, name, _table) = log_table("reader-invoke").await;
+    write_records(store, 12).await;
 
     let mut f = LambdaProcess::start(
         env!("CARGO_BIN_EXE_reader"),
@@ -104,27 +116,8 @@ const BEARER: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZWFkZXIifQ.c2lnbmF0dXJlLW
 /// a missing key stops the start-up with its name.
 #[tokio::test(flavor = "multi_thread")]
 async fn rotated_cursor_key_trace_level_and_fail_closed_start_up() {
-    let client = test_support::client().await;
-    let name = test_support::unique_table_name("reader-rotation");
-    let old = LogStore::new(
-        Repository::new(
-            client.clone(),
-            name.clone(),
-            CursorKey::new(CURSOR_KEY.as_bytes()).unwrap(),
-        ),
-        LogStoreConfig::default(),
-    );
-    old.create_table().await.unwrap();
-    let _table = test_support::TestTable::adopt(client, name.clone()).await;
-    let w = writer::Writer::new(old.clone(), 64 * 1024);
-    let mut post = event("writer/events/post-log.json");
-    for i in 0..3 {
-        post["body"] = json!(format!(r#"{{"type":"audit","payload":"record {i}"}}"#));
-        let r = w
-            .handle(&serde_json::from_value(post.clone()).unwrap())
-            .await;
-        assert_eq!(r.status_code, 201);
-    }
+    let (old, name, _table) = log_table("reader-rotation").await;
+    write_records(old.clone(), 3).await;
     let cursor = old
         .list(&secure_serverless::logs::ListQuery {
             limit: 1,

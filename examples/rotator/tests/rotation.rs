@@ -9,6 +9,8 @@
 //! compare the bodies with `tests/fixtures/requests`. Waits go through a fake
 //! [`Sleep`] that records instead of sleeping.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -41,16 +43,7 @@ fn config() -> Config {
 }
 
 fn config_with(extra: &[(&'static str, &'static str)]) -> Config {
-    let mut vars = vec![
-        ("DISTRIBUTION_ID", "E2QWRUHAPOMQZL"),
-        ("ORIGIN_ID", "api"),
-        ("ORIGIN_HEADER", "X-Origin-Verify"),
-        ("WEB_ACL_NAME", "secure-serverless-origin-verify"),
-        ("WEB_ACL_ID", "1f3e5d7c-9b2a-4c6e-8d0f-2a4c6e8f0b1d"),
-        ("WEB_ACL_SCOPE", "REGIONAL"),
-        ("WAF_RULE_NAME", "allow-origin-verify"),
-        ("AUTHORIZER_SECRETS_MANAGER_TTL", "60"),
-    ];
+    let mut vars = common::FIXTURE_SETTINGS.to_vec();
     vars.extend_from_slice(extra);
     Config::from_lookup(|k| {
         vars.iter()
@@ -772,21 +765,35 @@ async fn finish_cloudfront_rules() -> Vec<Rule> {
     ]
 }
 
+/// Secrets Manager's answers to a first finishSecret: the metadata, the
+/// three reads and the stage move.
+fn first_finish_secrets() -> Vec<Rule> {
+    concat(vec![
+        vec![sm::describe("describe-secret-rotation-started")],
+        sm::reads(),
+        vec![sm::move_stage()],
+    ])
+}
+
+/// CloudFront's answers to a first finishSecret up to the header switch:
+/// deployed before and after the stage move, then the switch itself.
+async fn first_finish_cloudfront() -> Vec<Rule> {
+    concat(vec![
+        vec![
+            cf::distribution("get-distribution-deployed"),
+            cf::distribution("get-distribution-deployed"),
+        ],
+        finish_cloudfront_rules().await,
+    ])
+}
+
 #[tokio::test]
 async fn finish_secret_moves_the_stage_waits_switches_cloudfront_and_retires_the_old_value_once_deployed()
  {
     let w = world(
+        first_finish_secrets(),
         concat(vec![
-            vec![sm::describe("describe-secret-rotation-started")],
-            sm::reads(),
-            vec![sm::move_stage()],
-        ]),
-        concat(vec![
-            vec![
-                cf::distribution("get-distribution-deployed"),
-                cf::distribution("get-distribution-deployed"),
-            ],
-            finish_cloudfront_rules().await,
+            first_finish_cloudfront().await,
             vec![
                 cf::distribution("get-distribution-switched"),
                 cf::distribution("get-distribution-switched-deployed"),
@@ -877,9 +884,10 @@ async fn finish_secret_again_after_everything_changed_does_nothing() {
     w.assert_all_used();
 }
 
-#[tokio::test]
-async fn finish_secret_again_after_a_crash_past_the_stage_move_completes_the_switch() {
-    let w = world(
+/// A retried finishSecret after the stage moved but before CloudFront was
+/// switched: the switch, the deployment, and the WAF trimmed to the new value.
+async fn after_a_crash_past_the_stage_move() -> World {
+    world(
         concat(vec![
             vec![sm::describe("describe-secret-stage-moved")],
             sm::reads_after_finish(),
@@ -890,7 +898,12 @@ async fn finish_secret_again_after_a_crash_past_the_stage_move_completes_the_swi
             vec![cf::distribution("get-distribution-switched-deployed")],
         ]),
         vec![waf::get("get-web-acl-rotating"), waf::update()],
-    );
+    )
+}
+
+#[tokio::test]
+async fn finish_secret_again_after_a_crash_past_the_stage_move_completes_the_switch() {
+    let w = after_a_crash_past_the_stage_move().await;
     let report = w.run("finishSecret").await.unwrap();
     assert_eq!(
         actions(&report),
@@ -953,17 +966,9 @@ async fn finish_secret_reads_again_when_the_distribution_changed_meanwhile() {
 async fn finish_secret_with_a_slow_cloudfront_fails_admitting_both_then_a_retry_retires_the_old_value()
  {
     let slow = world_with(
+        first_finish_secrets(),
         concat(vec![
-            vec![sm::describe("describe-secret-rotation-started")],
-            sm::reads(),
-            vec![sm::move_stage()],
-        ]),
-        concat(vec![
-            vec![
-                cf::distribution("get-distribution-deployed"),
-                cf::distribution("get-distribution-deployed"),
-            ],
-            finish_cloudfront_rules().await,
+            first_finish_cloudfront().await,
             (0..4)
                 .map(|_| cf::distribution("get-distribution-switched"))
                 .collect(),
@@ -1024,11 +1029,7 @@ async fn finish_secret_with_a_slow_cloudfront_fails_admitting_both_then_a_retry_
 #[tokio::test]
 async fn finish_secret_failing_halfway_leaves_the_waf_alone_and_the_retry_completes() {
     let failing = world(
-        concat(vec![
-            vec![sm::describe("describe-secret-rotation-started")],
-            sm::reads(),
-            vec![sm::move_stage()],
-        ]),
+        first_finish_secrets(),
         vec![
             cf::distribution("get-distribution-deployed"),
             cf::distribution("get-distribution-deployed"),
@@ -1041,18 +1042,7 @@ async fn finish_secret_failing_halfway_leaves_the_waf_alone_and_the_retry_comple
     assert!(failing.log.bodies("wafv2.UpdateWebACL").is_empty());
     failing.assert_all_used();
 
-    let retry = world(
-        concat(vec![
-            vec![sm::describe("describe-secret-stage-moved")],
-            sm::reads_after_finish(),
-        ]),
-        concat(vec![
-            vec![cf::distribution("get-distribution-deployed")],
-            finish_cloudfront_rules().await,
-            vec![cf::distribution("get-distribution-switched-deployed")],
-        ]),
-        vec![waf::get("get-web-acl-rotating"), waf::update()],
-    );
+    let retry = after_a_crash_past_the_stage_move().await;
     retry.run("finishSecret").await.unwrap();
     assert_eq!(
         retry.log.bodies("wafv2.UpdateWebACL"),

@@ -5,6 +5,8 @@
 //! answers of `tests/fixtures/secretsmanager` (`AWS_ENDPOINT_URL_SECRETS_MANAGER`),
 //! runs the `createSecret` step, and neither value may reach its output.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 
@@ -95,19 +97,14 @@ fn trace_level_logs_no_secret_value() {
         &[
             ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
             ("RUST_LOG", "trace"),
-            ("AWS_ENDPOINT_URL_SECRETS_MANAGER", &endpoint),
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER", endpoint.as_str()),
             ("AWS_REGION", "eu-west-1"),
             ("AWS_ACCESS_KEY_ID", "local"),
             ("AWS_SECRET_ACCESS_KEY", "local"),
-            ("DISTRIBUTION_ID", "E2QWRUHAPOMQZL"),
-            ("ORIGIN_ID", "api"),
-            ("ORIGIN_HEADER", "X-Origin-Verify"),
-            ("WEB_ACL_NAME", "secure-serverless-origin-verify"),
-            ("WEB_ACL_ID", "1f3e5d7c-9b2a-4c6e-8d0f-2a4c6e8f0b1d"),
-            ("WEB_ACL_SCOPE", "REGIONAL"),
-            ("WAF_RULE_NAME", "allow-origin-verify"),
-            ("AUTHORIZER_SECRETS_MANAGER_TTL", "60"),
-        ],
+        ]
+        .into_iter()
+        .chain(common::FIXTURE_SETTINGS.iter().copied())
+        .collect::<Vec<_>>(),
         &log,
     );
     let created = f.invoke_file(format!(

@@ -20,10 +20,11 @@ fn response(stdout: &str) -> (i64, Value) {
     (r["statusCode"].as_i64().expect("a status code"), body)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn fixtures_through_the_runtime_api() {
+/// A fresh log table on DynamoDB Local: its store, its name, and the guard
+/// that deletes it.
+async fn log_table(prefix: &str) -> (LogStore, String, test_support::TestTable) {
     let client = test_support::client().await;
-    let name = test_support::unique_table_name("writer-invoke");
+    let name = test_support::unique_table_name(prefix);
     let store = LogStore::new(
         Repository::new(
             client.clone(),
@@ -33,7 +34,13 @@ async fn fixtures_through_the_runtime_api() {
         LogStoreConfig::default(),
     );
     store.create_table().await.unwrap();
-    let _table = test_support::TestTable::adopt(client, name.clone()).await;
+    let table = test_support::TestTable::adopt(client, name.clone()).await;
+    (store, name, table)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fixtures_through_the_runtime_api() {
+    let (store, name, _table) = log_table("writer-invoke").await;
 
     // The endpoint, region and credentials come from the environment, as the
     // deployed function's come from Lambda's.
@@ -74,18 +81,7 @@ async fn trace_level_and_fail_closed_start_up() {
     const SECRET: &str = "writer-trace-origin-secret-value";
     const BEARER: &str =
         "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3cml0ZXIifQ.c2lnbmF0dXJlLW9mLXRoZS13cml0ZXI";
-    let client = test_support::client().await;
-    let name = test_support::unique_table_name("writer-trace");
-    let store = LogStore::new(
-        Repository::new(
-            client.clone(),
-            name.clone(),
-            CursorKey::new(&[5u8; 32]).unwrap(),
-        ),
-        LogStoreConfig::default(),
-    );
-    store.create_table().await.unwrap();
-    let _table = test_support::TestTable::adopt(client, name.clone()).await;
+    let (_store, name, _table) = log_table("writer-trace").await;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("writer.log");
     let mut f = LambdaProcess::start_logged(
