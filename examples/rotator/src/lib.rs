@@ -486,25 +486,18 @@ impl Config {
     ///
     /// # Errors
     /// [`RotationError::Config`] naming the variable.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, RotationError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let required = |name: &str| {
-            get(name).ok_or_else(|| RotationError::Config(format!("{name} is not set")))
-        };
-        let seconds = |name: &str, default: Duration| match get(name) {
-            None => Ok(default),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|s| *s <= 3600)
-                .map(Duration::from_secs)
-                .ok_or_else(|| {
-                    RotationError::Config(format!("{name} must be a number of seconds (0-3600)"))
-                }),
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync,
+    ) -> Result<Self, RotationError> {
+        // Fail closed: a blank setting is an error, never its default.
+        let vars = secure_serverless::config::Vars::from_lookup(lookup);
+        let config_error =
+            |e: secure_serverless::config::ConfigError| RotationError::Config(e.to_string());
+        let required = |name: &str| vars.required(name).map_err(config_error);
+        let seconds = |name: &str, default: Duration| {
+            vars.number_in::<u64>(name, 0..=3600)
+                .map(|v| v.map_or(default, Duration::from_secs))
+                .map_err(config_error)
         };
         let header_name = required("ORIGIN_HEADER")?;
         if header_name.len() > 64
@@ -1106,6 +1099,9 @@ mod tests {
             ("AUTHORIZER_SECRETS_MANAGER_TTL", "-1"),
             ("WAF_PROPAGATION_SECONDS", "99999"),
             ("AUTHORIZER_SECRET_CACHE_TTL_SECONDS", "600"),
+            ("AUTHORIZER_SECRETS_MANAGER_TTL", " "),
+            ("CLOUDFRONT_DEPLOY_TIMEOUT_SECONDS", ""),
+            ("DISTRIBUTION_ID", ""),
         ] {
             let mut pairs: Vec<_> = FULL.iter().copied().filter(|(k, _)| *k != key).collect();
             pairs.push((key, bad));
