@@ -276,6 +276,14 @@ impl<S: JwksSource> RequestAuthorizer<S> {
             .policy_for(&arn, principal, claims.scopes())
             .context("auth", "jwt")
             .context("sub", claims.subject())
+            .context(
+                "iss",
+                claims
+                    .claims()
+                    .get("iss")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default(),
+            )
             .context("scope", scopes)
             .build()?;
         Ok((policy, Outcome::Jwt { secret: version }))

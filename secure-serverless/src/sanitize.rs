@@ -276,6 +276,7 @@ pub const URL_BEARING_CSS_PROPERTIES: &[&str] = &[
     "mask-box-image",
     "mask-box-image-source",
     "mask-image",
+    "offset",
     "offset-path",
     "shape-outside",
     "src",

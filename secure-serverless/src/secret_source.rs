@@ -256,11 +256,7 @@ impl ExtensionSource {
                 .get("SecretString")
                 .and_then(|s| s.as_str())
                 .ok_or_else(|| err("response has no SecretString".into()))?;
-            let created = v
-                .get("CreatedDate")
-                .and_then(serde_json::Value::as_f64)
-                .filter(|t| t.is_finite() && *t >= 0.0)
-                .and_then(|t| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs_f64(t)));
+            let created = v.get("CreatedDate").and_then(created_date);
             return Ok(Some((SecretString::from(s.to_owned()), created)));
         }
         // The extension answers 4xx when the version stage does not exist,
@@ -283,12 +279,36 @@ impl SecretSource for ExtensionSource {
         // Secrets Manager always says when a version was created; without it
         // the age of the rotation is unknown, so the previous value is not
         // accepted at all (fail closed).
-        let previous = previous?.map(|(p, _)| p).filter(|_| created.is_some());
+        let previous = previous?.map(|(p, _)| p);
+        if created.is_none() && previous.is_some() {
+            #[cfg(feature = "tracing")]
+            tracing::warn!(
+                secret_id = %self.secret_id,
+                "AWSCURRENT has no readable CreatedDate: AWSPREVIOUS is not accepted"
+            );
+        }
+        let previous = previous.filter(|_| created.is_some());
         Ok(SecretVersions {
             current,
             previous,
             current_since: Some(created.unwrap_or(SystemTime::UNIX_EPOCH)),
         })
+    }
+}
+
+/// A `CreatedDate` as the extension writes it: an RFC 3339 string
+/// (`"2022-11-16T08:22:40.499Z"`), or epoch seconds as the Secrets Manager
+/// API's own JSON does.
+fn created_date(v: &serde_json::Value) -> Option<SystemTime> {
+    match v {
+        serde_json::Value::String(s) => humantime::parse_rfc3339(s)
+            .or_else(|_| humantime::parse_rfc3339_weak(s))
+            .ok(),
+        serde_json::Value::Number(n) => n
+            .as_f64()
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .and_then(|t| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs_f64(t))),
+        _ => None,
     }
 }
 

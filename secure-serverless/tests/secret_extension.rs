@@ -36,6 +36,26 @@ async fn fake_extension_created(
     created: Option<f64>,
 ) -> (String, Arc<AtomicUsize>) {
     let created = created.map_or(String::new(), |t| format!(",\"CreatedDate\":{t:.3}"));
+    fake_extension_with(current, previous, created).await
+}
+
+/// As [`fake_extension`], with `CreatedDate` as RFC 3339 text, the way the
+/// Parameters and Secrets extension writes it.
+async fn fake_extension_text_date(
+    current: &'static str,
+    previous: Option<&'static str>,
+    created: &'static str,
+) -> (String, Arc<AtomicUsize>) {
+    fake_extension_with(current, previous, format!(",\"CreatedDate\":\"{created}\"")).await
+}
+
+/// The server, with `created` (a JSON member with its leading comma) in the
+/// AWSCURRENT answer.
+async fn fake_extension_with(
+    current: &'static str,
+    previous: Option<&'static str>,
+    created: String,
+) -> (String, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let hits = Arc::new(AtomicUsize::new(0));
@@ -183,6 +203,25 @@ async fn the_previous_secret_is_accepted_only_within_its_grace() {
     assert_eq!(hits.load(Ordering::SeqCst), before, "served from the cache");
     assert_eq!(s.verify(b"prev"), None);
     assert_eq!(s.verify(b"cur"), Some(SecretVersion::Current));
+
+    // The extension writes CreatedDate as RFC 3339 text: read it the same.
+    let text =
+        humantime::format_rfc3339_millis(std::time::SystemTime::now() - Duration::from_secs(60))
+            .to_string();
+    let (as_text, _) =
+        fake_extension_text_date("cur", Some("prev"), Box::leak(text.into_boxed_str())).await;
+    let s = CachedSecrets::new(source(as_text), Duration::from_secs(3600))
+        .get()
+        .await
+        .unwrap();
+    assert_eq!(s.verify(b"prev"), Some(SecretVersion::Previous));
+    let (old_text, _) =
+        fake_extension_text_date("cur", Some("prev"), "2022-11-16T08:22:40.499Z").await;
+    let s = CachedSecrets::new(source(old_text), Duration::from_secs(3600))
+        .get()
+        .await
+        .unwrap();
+    assert_eq!(s.verify(b"prev"), None);
 
     // No CreatedDate: the age of the rotation is unknown, so no previous.
     let (unknown, _) = fake_extension_created("cur", Some("prev"), None).await;

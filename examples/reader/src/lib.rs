@@ -21,7 +21,7 @@
 //! |---|---|
 //! | `TABLE_NAME` | the log table (required) |
 //! | `LOG_SHARDS` | as the writer's (default 8) |
-//! | `CURSOR_KEY_ID` | Secrets Manager id of the cursor-signing key (deployed form, via the extension; `AWSPREVIOUS` still opens cursors after a rotation) |
+//! | `CURSOR_KEY_ID` | Secrets Manager id of the cursor-signing key (deployed form, via the extension; `AWSPREVIOUS` still opens cursors after a rotation). Read once per cold start: after a rotation, a sandbox started before it does not know the new key, so a cursor sealed by a newer sandbox may be `invalid_cursor` there until that sandbox is recycled |
 //! | `CURSOR_KEY_FILE` / `CURSOR_KEY` (+ `CURSOR_KEY_PREVIOUS`) | local runs only; at least 32 bytes |
 //! | `CURSOR_TTL_SECONDS` | how long a cursor stays valid (60 to 86400, default 3600) |
 //! | `MAX_PAGE_BYTES` | the most a page may weigh in the Lambda response (default 4,000,000) |

@@ -134,6 +134,8 @@ pub struct Version {
     pub id: String,
     /// Its `SecretString`.
     pub value: SecretValue,
+    /// Its `CreatedDate`.
+    pub created: Option<SystemTime>,
 }
 
 /// What `DescribeSecret` says about the secret.
@@ -171,6 +173,18 @@ pub enum RotationError {
     UnknownVersion {
         /// The `ClientRequestToken`.
         token: String,
+    },
+    /// The pending value is so old that moving it to `AWSCURRENT` now would
+    /// end the authorizer's grace for the old value (counted from the new
+    /// value's creation) before CloudFront can switch to it.
+    #[error(
+        "the AWSPENDING value was created {age:?} ago; with the settle wait and CloudFront's deployment the authorizer's grace of {grace:?} for the old value would end first: start a new rotation"
+    )]
+    PendingTooOld {
+        /// Age of the pending value.
+        age: Duration,
+        /// The authorizer's grace (`AUTHORIZER_PREVIOUS_SECRET_GRACE_SECONDS`).
+        grace: Duration,
     },
     /// The token's version is neither `AWSPENDING` nor `AWSCURRENT`.
     #[error(
@@ -400,10 +414,15 @@ pub trait Waf: Send + Sync {
     ) -> impl Future<Output = Result<bool, RotationError>> + Send;
 }
 
-/// Waiting, so tests need not.
+/// Waiting and the time, so tests need not wait or depend on the clock.
 pub trait Sleep: Send + Sync {
     /// Returns after `duration`.
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+
+    /// The wall-clock time now.
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
 }
 
 /// [`Sleep`] on the Tokio timer.
@@ -435,6 +454,10 @@ pub struct Timing {
     /// for the distribution to deploy the new header before it fails (and
     /// is retried) with the previous value still admitted by the WAF.
     pub deploy_timeout: Duration,
+    /// `AUTHORIZER_PREVIOUS_SECRET_GRACE_SECONDS`: how long after the new
+    /// value's creation the authorizer still accepts the old one (its
+    /// `PREVIOUS_SECRET_GRACE_SECONDS`).
+    pub previous_grace: Duration,
 }
 
 impl Default for Timing {
@@ -444,6 +467,7 @@ impl Default for Timing {
             authorizer_ttl: Duration::from_secs(60),
             waf_propagation: Duration::from_secs(120),
             deploy_timeout: Duration::from_secs(600),
+            previous_grace: Duration::from_secs(1800),
         }
     }
 }
@@ -527,7 +551,19 @@ impl Config {
             )?,
             waf_propagation: seconds("WAF_PROPAGATION_SECONDS", defaults.waf_propagation)?,
             deploy_timeout: seconds("CLOUDFRONT_DEPLOY_TIMEOUT_SECONDS", defaults.deploy_timeout)?,
+            previous_grace: vars
+                .number_in::<u64>("AUTHORIZER_PREVIOUS_SECRET_GRACE_SECONDS", 60..=86_400)
+                .map_err(config_error)?
+                .map_or(defaults.previous_grace, Duration::from_secs),
         };
+        let needed = timing.settle() + timing.deploy_timeout + CALL_BUDGET;
+        if timing.previous_grace < needed {
+            return Err(RotationError::Config(format!(
+                "AUTHORIZER_PREVIOUS_SECRET_GRACE_SECONDS ({} s) must cover the settle wait, CloudFront's deployment and the API calls ({} s)",
+                timing.previous_grace.as_secs(),
+                needed.as_secs()
+            )));
+        }
         if timing.settle() > MAX_SETTLE {
             return Err(RotationError::Config(format!(
                 "the settle time these TTLs need ({:?}) does not fit in one Lambda invocation",
@@ -816,6 +852,7 @@ where
         let v = self.load(secret_id, token).await?;
         // Fail before changing anything if the wait cannot fit.
         self.check_deadline(deadline)?;
+        self.check_pending_age(&v.pending)?;
         self.check_ready(&v).await?;
         self.secrets
             .make_current(secret_id, token, &v.current.id)
@@ -926,6 +963,26 @@ where
         } else {
             Action::WafUnchanged
         });
+        Ok(())
+    }
+
+    /// The authorizer accepts the old value for `previous_grace` after the
+    /// new value's creation: the stage move must leave room for the settle
+    /// wait, CloudFront's deployment and the calls within that grace, or
+    /// CloudFront would still send a value no authorizer accepts. A value of
+    /// unknown age is refused the same way.
+    fn check_pending_age(&self, pending: &Version) -> Result<(), RotationError> {
+        let t = &self.config.timing;
+        let age = pending
+            .created
+            .and_then(|c| self.sleep.now().duration_since(c).ok())
+            .unwrap_or(Duration::MAX);
+        if age.saturating_add(t.settle() + t.deploy_timeout + CALL_BUDGET) > t.previous_grace {
+            return Err(RotationError::PendingTooOld {
+                age,
+                grace: t.previous_grace,
+            });
+        }
         Ok(())
     }
 
@@ -1122,6 +1179,7 @@ mod tests {
             authorizer_ttl: Duration::ZERO,
             waf_propagation: Duration::from_secs(120),
             deploy_timeout: Duration::from_secs(600),
+            previous_grace: Duration::from_secs(1800),
         };
         assert_eq!(t.settle(), Duration::from_secs(135));
         assert_eq!(

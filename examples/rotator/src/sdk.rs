@@ -126,6 +126,9 @@ impl SecretsManager for aws_sdk_secretsmanager::Client {
         Ok(Some(Version {
             id: id.to_owned(),
             value: SecretValue::new(value),
+            created: out
+                .created_date()
+                .and_then(|d| std::time::SystemTime::try_from(*d).ok()),
         }))
     }
 

@@ -12,7 +12,7 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::secretsmanager::SecretsManagerSecretRotationEvent;
 use aws_sdk_cloudfront::types::DistributionConfig;
@@ -387,12 +387,25 @@ impl Intercept for Log {
 
 /// Records the wait instead of sleeping.
 #[derive(Debug, Clone)]
-struct FakeSleep(Log);
+struct FakeSleep(Log, SystemTime);
 
 impl Sleep for FakeSleep {
     async fn sleep(&self, duration: Duration) {
         self.0.push("sleep".into(), json!(duration.as_secs()));
     }
+
+    fn now(&self) -> SystemTime {
+        self.1
+    }
+}
+
+/// The `CreatedDate` of the fixtures' AWSPENDING version.
+const PENDING_CREATED: Duration = Duration::from_millis(1_769_817_600_789);
+
+/// The fixtures' "now": five minutes after the pending value was created,
+/// as when Secrets Manager runs the four steps back to back.
+fn fixture_now() -> SystemTime {
+    UNIX_EPOCH + PENDING_CREATED + Duration::from_secs(300)
 }
 
 // ------------------------------------------------------------------ the harness
@@ -419,6 +432,16 @@ fn world(secrets: Vec<Rule>, cloudfront: Vec<Rule>, waf: Vec<Rule>) -> World {
 }
 
 fn world_with(secrets: Vec<Rule>, cloudfront: Vec<Rule>, waf: Vec<Rule>, config: Config) -> World {
+    world_at(secrets, cloudfront, waf, config, fixture_now())
+}
+
+fn world_at(
+    secrets: Vec<Rule>,
+    cloudfront: Vec<Rule>,
+    waf: Vec<Rule>,
+    config: Config,
+    now: SystemTime,
+) -> World {
     let log = Log::default();
     let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
     let clients: Clients = (
@@ -443,7 +466,7 @@ fn world_with(secrets: Vec<Rule>, cloudfront: Vec<Rule>, waf: Vec<Rule>, config:
             clients.0,
             clients.1,
             clients.2,
-            FakeSleep(log.clone()),
+            FakeSleep(log.clone(), now),
             config,
         ),
         log,
@@ -1049,6 +1072,73 @@ async fn finish_secret_failing_halfway_leaves_the_waf_alone_and_the_retry_comple
         [json_fixture("requests/update-web-acl-finish.json")]
     );
     retry.assert_all_used();
+}
+
+/// A pending value created long ago (its rotation stalled before the stage
+/// move): moving it now would end the authorizer's grace for the old value
+/// before CloudFront switches, so the stage is not moved.
+#[tokio::test]
+async fn finish_secret_refuses_a_pending_value_too_old_for_the_authorizers_grace() {
+    let grace = Duration::from_secs(1800);
+    let needed = SETTLE + Duration::from_secs(600) + rotator::CALL_BUDGET;
+    for (age, ok) in [
+        (grace - needed, true),
+        (grace - needed + Duration::from_secs(1), false),
+    ] {
+        let now = UNIX_EPOCH + PENDING_CREATED + age;
+        let w = if ok {
+            world_at(
+                first_finish_secrets(),
+                concat(vec![
+                    first_finish_cloudfront().await,
+                    vec![cf::distribution("get-distribution-switched-deployed")],
+                ]),
+                vec![
+                    waf::get("get-web-acl-rotating"),
+                    waf::get("get-web-acl-rotating"),
+                    waf::update(),
+                ],
+                config(),
+                now,
+            )
+        } else {
+            world_at(
+                concat(vec![
+                    vec![sm::describe("describe-secret-rotation-started")],
+                    sm::reads(),
+                ]),
+                vec![],
+                vec![],
+                config(),
+                now,
+            )
+        };
+        let r = w.run("finishSecret").await;
+        if ok {
+            r.unwrap();
+        } else {
+            let e = r.unwrap_err();
+            assert!(matches!(e, RotationError::PendingTooOld { .. }), "{e}");
+            assert!(
+                w.log
+                    .bodies("secretsmanager.UpdateSecretVersionStage")
+                    .is_empty()
+            );
+        }
+        w.assert_all_used();
+    }
+    // The settings must leave room for the wait and the deployment.
+    let short = Config::from_lookup(|k| {
+        common::FIXTURE_SETTINGS
+            .iter()
+            .copied()
+            .chain([("AUTHORIZER_PREVIOUS_SECRET_GRACE_SECONDS", "600")])
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_owned())
+    });
+    assert!(
+        matches!(short, Err(RotationError::Config(m)) if m.contains("AUTHORIZER_PREVIOUS_SECRET_GRACE_SECONDS"))
+    );
 }
 
 #[tokio::test]

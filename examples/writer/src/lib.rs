@@ -3,7 +3,7 @@
 //! | answer | when |
 //! |---|---|
 //! | 201 `{id, timestamp, type}` | stored (or an idempotent replay: header `idempotency-replayed: true`) |
-//! | 400 | malformed body, missing/unknown/duplicate/mistyped field, bad `Idempotency-Key`, repeated header |
+//! | 400 | malformed body, missing/unknown/duplicate/mistyped field, bad `Idempotency-Key` or one without an authenticated caller, repeated header |
 //! | 413 | body or payload over its cap, or the sanitised record over DynamoDB's 400 KB item limit (`field: payload`) |
 //! | 415 | `Content-Type` is not `application/json` |
 //! | 422 | `type` breaks its rule, payload holds a control character or cannot be sanitised (nesting) |
@@ -12,8 +12,12 @@
 //!
 //! The handler never returns an error to the runtime (so API Gateway never
 //! answers 502) and logs neither the payload nor any header value.
-//! Idempotency keys belong to the caller: the authorizer's `principalId`
-//! scopes them, so one caller can neither block nor probe another's keys.
+//! Idempotency keys belong to the caller: the authorizer's issuer (`iss` in
+//! its context) and `principalId` scope them, so one caller can neither block
+//! nor probe another's keys. A request without a principal cannot use a key
+//! (400). Callers the authorizer cannot tell apart share one key space: in
+//! `AUTH_MODE=origin-secret-only` every caller is `cloudfront-origin`, and
+//! tokens without `sub` share `jwt-subject-unknown`.
 //!
 //! | variable | meaning |
 //! |---|---|
@@ -76,14 +80,24 @@ impl<S: LogSink> Writer<S> {
         apigw::require_json(req)?;
         let key = apigw::single_header(req, "idempotency-key")?;
         let body = apigw::body_bytes(req)?;
-        let caller = req
-            .request_context
-            .authorizer
-            .fields
-            .get("principalId")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default();
-        let outcome = self.inner.write(caller, &body, key).await.map_err(|e| match e {
+        let context = &req.request_context.authorizer.fields;
+        let field = |name: &str| context.get(name).and_then(serde_json::Value::as_str);
+        let caller = match (field("principalId").filter(|p| !p.is_empty()), key) {
+            // Length-prefixed, so no issuer and subject pair can pass for another.
+            (Some(p), _) => {
+                let iss = field("iss").unwrap_or_default();
+                format!("{}:{iss}{p}", iss.len())
+            }
+            (None, None) => String::new(),
+            (None, Some(_)) => {
+                return Err(ApiError::bad_request(
+                    "idempotency_key_needs_caller",
+                    "Idempotency-Key needs an authenticated caller (the request has no principal)",
+                )
+                .field("idempotency-key"));
+            }
+        };
+        let outcome = self.inner.write(&caller, &body, key).await.map_err(|e| match e {
             WriteError::Invalid(e) => {
                 let err = ApiError::new(e.http_status(), e.code(), e.to_string());
                 match e.field() {

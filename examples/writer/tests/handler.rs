@@ -311,3 +311,46 @@ async fn ten_thousand_concurrent_writes_are_all_stored_and_readable() {
     }
     assert_eq!(read, acknowledged, "every acknowledged id is readable");
 }
+
+/// The request `request` builds, with the authorizer context replaced.
+fn with_authorizer(mut req: ProxyRequest, context: Value) -> ProxyRequest {
+    let mut event = serde_json::to_value(&req).unwrap();
+    event["requestContext"]["authorizer"] = context;
+    req = serde_json::from_value(event).unwrap();
+    req
+}
+
+/// Keys are scoped to issuer and subject; without a principal a key cannot
+/// be used at all.
+#[tokio::test]
+async fn idempotency_keys_need_a_caller_and_are_scoped_to_issuer_and_subject() {
+    let (w, _t) = writer().await;
+    let body = r#"{"type":"audit","payload":"x"}"#;
+    let key = [("Idempotency-Key", "scoped-1")];
+    let as_caller = |iss: &str, sub: &str| {
+        with_authorizer(
+            request(JSON, &key, body),
+            json!({"principalId": sub, "iss": iss}),
+        )
+    };
+    let first = w.handle(&as_caller("https://a.example", "u-1")).await;
+    assert_eq!(first.status_code, 201);
+    // The same subject at another issuer is another caller: a new record.
+    let other = w.handle(&as_caller("https://b.example", "u-1")).await;
+    assert_eq!(other.status_code, 201);
+    assert_ne!(body_json(&first)["id"], body_json(&other)["id"]);
+    // A replay by the first caller returns its own record.
+    let again = w.handle(&as_caller("https://a.example", "u-1")).await;
+    assert_eq!(body_json(&again)["id"], body_json(&first)["id"]);
+    // No principal: refused, nothing written.
+    let anonymous = w
+        .handle(&with_authorizer(request(JSON, &key, body), json!({})))
+        .await;
+    assert_json_error(&anonymous, 400, "idempotency_key_needs_caller");
+    assert_eq!(body_json(&anonymous)["error"]["field"], "idempotency-key");
+    // Without a key, an anonymous write is still a write.
+    let plain = w
+        .handle(&with_authorizer(request(JSON, &[], body), json!({})))
+        .await;
+    assert_eq!(plain.status_code, 201);
+}
