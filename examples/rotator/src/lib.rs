@@ -17,7 +17,7 @@
 //! |---|---|---|---|---|
 //! | before | | P?, C | P, C | C |
 //! | `createSecret` | store N as `AWSPENDING` | P?, C | P, C | C |
-//! | `setSecret` | WAF rule := {C, N, P} | P, C, N | P, C | C |
+//! | `setSecret` | WAF rule := {C, N}, and P while CloudFront may still send it | C, N (P?) | P, C | C |
 //! | `testSecret` | check WAF and CloudFront (nothing changes) | P, C, N | P, C | C |
 //! | `finishSecret` 1 | `AWSCURRENT` := N (C becomes `AWSPREVIOUS`) | P, C, N | C, N (after the caches expire) | C |
 //! | `finishSecret` 2 | wait [`Timing::settle`] | P, C, N | C, N | C |
@@ -798,9 +798,13 @@ where
         report: &mut Report,
     ) -> Result<(), RotationError> {
         let v = self.load(secret_id, token).await?;
+        let origin = self.cloudfront.origin_state(&self.config.origin).await?;
         let mut accepted = vec![&v.current.value, &v.pending.value];
-        if let Some(previous) = &v.previous {
-            // CloudFront edges may still send it until the distribution is deployed.
+        if let Some(previous) = &v.previous
+            && (origin.header_value == previous.value || !origin.deployed)
+        {
+            // Only while CloudFront may still send it (configured, or edges
+            // not yet deployed): a retired value is never admitted again.
             accepted.push(&previous.value);
         }
         self.set_waf(&accepted, report).await?;
@@ -809,7 +813,6 @@ where
         // CloudFront leaves it sending AWSPREVIOUS, which this rotation's stage
         // move would stop accepting: switch it to AWSCURRENT first, after the
         // wait that guarantees every authorizer knows AWSCURRENT.
-        let origin = self.cloudfront.origin_state(&self.config.origin).await?;
         if let Some(previous) = &v.previous
             && origin.header_value == previous.value
             && origin.header_value != v.current.value

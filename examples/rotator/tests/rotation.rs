@@ -565,7 +565,7 @@ async fn create_secret_again_keeps_the_stored_value() {
 // ------------------------------------------------------------------ setSecret
 
 #[tokio::test]
-async fn set_secret_makes_the_waf_accept_current_pending_and_previous() {
+async fn set_secret_makes_the_waf_accept_current_and_pending_never_the_retired_previous() {
     let w = world(
         concat(vec![
             vec![sm::describe("describe-secret-rotation-started")],
@@ -578,10 +578,20 @@ async fn set_secret_makes_the_waf_accept_current_pending_and_previous() {
     assert_eq!(actions(&report), [Action::WafUpdated]);
     assert_eq!(
         w.log.bodies("wafv2.UpdateWebACL"),
-        [json_fixture("requests/update-web-acl-set.json")]
+        [json_fixture(
+            "requests/update-web-acl-set-previous-retired.json"
+        )]
     );
-    // CloudFront is read (it sends AWSCURRENT) but not changed.
-    assert_eq!(w.log.ops().last().unwrap(), "cloudfront.GetDistribution");
+    // CloudFront is read first (it sends AWSCURRENT, deployed: the previous
+    // value is retired) and not changed.
+    assert_eq!(
+        w.log.ops()[4..],
+        [
+            "cloudfront.GetDistribution",
+            "wafv2.GetWebACL",
+            "wafv2.UpdateWebACL"
+        ]
+    );
     w.assert_all_used();
 }
 
@@ -615,7 +625,7 @@ async fn set_secret_again_changes_nothing() {
             sm::reads(),
         ]),
         vec![cf::distribution("get-distribution-deployed")],
-        vec![waf::get("get-web-acl-rotating")],
+        vec![waf::get("get-web-acl-switching")],
     );
     let report = w.run("setSecret").await.unwrap();
     assert_eq!(actions(&report), [Action::WafUnchanged]);
@@ -643,10 +653,13 @@ async fn set_secret_reads_again_after_an_optimistic_lock_failure() {
     assert_eq!(actions(&report), [Action::WafUpdated]);
     let updates = w.log.bodies("wafv2.UpdateWebACL");
     assert_eq!(updates.len(), 2);
-    assert_eq!(updates[0], json_fixture("requests/update-web-acl-set.json"));
+    assert_eq!(
+        updates[0],
+        json_fixture("requests/update-web-acl-set-previous-retired.json")
+    );
     assert_eq!(
         updates[1],
-        json_fixture("requests/update-web-acl-set-after-conflict.json")
+        json_fixture("requests/update-web-acl-set-after-conflict-previous-retired.json")
     );
     assert_ne!(updates[0]["LockToken"], updates[1]["LockToken"]);
     w.assert_all_used();
@@ -664,7 +677,7 @@ async fn set_secret_gives_up_when_the_lock_never_holds() {
             vec![sm::describe("describe-secret-rotation-started")],
             sm::reads(),
         ]),
-        vec![],
+        vec![cf::distribution("get-distribution-deployed")],
         waf_rules,
     );
     let e = w.run("setSecret").await.unwrap_err();
