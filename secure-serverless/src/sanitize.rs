@@ -338,7 +338,14 @@ struct Spec {
 impl Spec {
     /// Whether the attribute filter runs (see `filter_attribute`).
     fn filters_attributes(&self) -> bool {
-        self.allows_data_images() || self.id_prefix.is_some()
+        self.allows_src() || self.id_prefix.is_some()
+    }
+
+    /// Whether any element may keep a `src` (each then follows the image
+    /// rules of `filter_url_attribute`).
+    fn allows_src(&self) -> bool {
+        self.generic_attributes.contains("src")
+            || self.tag_attributes.values().any(|a| a.contains("src"))
     }
 
     /// Whether images may keep `src` (then `data:` image URLs pass).
@@ -756,9 +763,10 @@ impl SanitizerBuilder {
         self
     }
 
-    /// Origins (such as `https://images.example.com/`) that `img src` may load
-    /// from, besides inline `data:image/{png,gif,jpeg,webp};base64,` URLs. With
-    /// none (the default), images are inline-only.
+    /// Origins (such as `https://images.example.com/`) that `img src` (and
+    /// any other `src` a policy allows: video, audio, source) may load from,
+    /// besides inline `data:image/{png,gif,jpeg,webp};base64,` URLs. With
+    /// none (the default), sources are inline-only.
     pub fn image_origins<'a>(mut self, origins: impl IntoIterator<Item = &'a str>) -> Self {
         self.spec
             .image_origins
@@ -977,8 +985,8 @@ fn compile(spec: &Spec) -> AmmoniaBuilder<'_> {
     }
     if spec.filters_attributes() {
         let rules = AttributeRules::of(spec);
-        b.attribute_filter(move |element, attribute, value| {
-            filter_attribute(&rules, element, attribute, value)
+        b.attribute_filter(move |_element, attribute, value| {
+            filter_attribute(&rules, attribute, value)
         });
     }
     b
@@ -987,6 +995,7 @@ fn compile(spec: &Spec) -> AmmoniaBuilder<'_> {
 /// What the attribute filter needs of a policy.
 #[derive(Debug, Clone)]
 struct AttributeRules {
+    /// URL attributes are filtered (some element may keep `src`).
     images: bool,
     image_origins: Vec<String>,
     relative_images: bool,
@@ -996,7 +1005,7 @@ struct AttributeRules {
 impl AttributeRules {
     fn of(spec: &Spec) -> Self {
         AttributeRules {
-            images: spec.allows_data_images(),
+            images: spec.allows_src(),
             image_origins: spec.image_origins.clone(),
             relative_images: spec.relative_images,
             id_prefix: spec.id_prefix.clone(),
@@ -1008,7 +1017,6 @@ impl AttributeRules {
 /// then [`filter_url_attribute`] for URLs.
 fn filter_attribute<'u>(
     rules: &AttributeRules,
-    element: &str,
     attribute: &str,
     value: &'u str,
 ) -> Option<Cow<'u, str>> {
@@ -1023,7 +1031,7 @@ fn filter_attribute<'u>(
     if !rules.images {
         return Some(Cow::Borrowed(value));
     }
-    filter_url_attribute(rules, element, attribute, value)
+    filter_url_attribute(rules, attribute, value)
 }
 
 /// `value` (already entity-decoded, as the parser hands attribute values
@@ -1047,12 +1055,12 @@ pub(crate) fn browser_url(value: &str) -> Cow<'_, str> {
     }
 }
 
-/// Images: inline raster `data:` URLs or a listed origin; everything else that
-/// is a URL attribute: never `data:`. Both are decided on the URL as a
+/// Sources (`src` of any element: images, video, audio, tracks): inline
+/// raster `data:` URLs, a listed origin, or (when chosen) a relative URL;
+/// every other URL attribute: never `data:`. Both are decided on the URL as a
 /// browser reads it ([`browser_url`]).
 fn filter_url_attribute<'u>(
     rules: &AttributeRules,
-    element: &str,
     attribute: &str,
     value: &'u str,
 ) -> Option<Cow<'u, str>> {
@@ -1061,7 +1069,9 @@ fn filter_url_attribute<'u>(
         v.len() >= prefix.len()
             && v.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
     };
-    if element == "img" && attribute == "src" {
+    // Every `src` loads something when the output renders: each follows the
+    // image rules.
+    if attribute == "src" {
         let inline = [
             "data:image/png;base64,",
             "data:image/gif;base64,",

@@ -151,3 +151,37 @@ fn relative_image_urls_are_an_explicit_choice() {
     // Links are not images: relative links keep following the link rules.
     assert!(both(&p, r#"<a href="d&#9;ata:text/html,x">x</a>"#).contains("<a rel"));
 }
+
+/// Every `src` follows the image rules, whatever element carries it: a
+/// policy that allows video or audio sources gets no request to anywhere.
+#[test]
+fn every_src_follows_the_image_rules() {
+    let p = SanitizerBuilder::empty()
+        .tags(["video", "audio", "source", "p"])
+        .tag_attributes("video", ["src"])
+        .tag_attributes("source", ["src"])
+        .image_origins(["https://media.example.com/"])
+        .build()
+        .unwrap();
+    for (input, expected) in [
+        (
+            r#"<video src="https://evil.example/x.mp4"></video>"#,
+            "<video></video>",
+        ),
+        (
+            r#"<video src="https://media.example.com/a.mp4"></video>"#,
+            r#"<video src="https://media.example.com/a.mp4"></video>"#,
+        ),
+        (
+            "<video src=\"https://media.example.com.evil.example/a.mp4\"></video>",
+            "<video></video>",
+        ),
+        (r#"<video src="clip.mp4"></video>"#, "<video></video>"),
+        (
+            r#"<audio><source src="https://evil.example/a.ogg"></audio>"#,
+            "<audio><source></audio>",
+        ),
+    ] {
+        assert_eq!(both(&p, input), expected, "{input}");
+    }
+}

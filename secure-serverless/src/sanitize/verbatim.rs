@@ -182,9 +182,10 @@ fn keeps_value(spec: &Spec, derived: &Derived, element: &str, attr: &str, value:
             Err(_) => return false,
         }
     }
-    derived.attribute_rules.as_ref().is_none_or(|rules| {
-        filter_attribute(rules, element, attr, value).is_some_and(|kept| kept == value)
-    })
+    derived
+        .attribute_rules
+        .as_ref()
+        .is_none_or(|rules| filter_attribute(rules, attr, value).is_some_and(|kept| kept == value))
 }
 
 /// ammonia's `is_url_attr` for HTML elements: the attributes whose value it
