@@ -108,6 +108,12 @@ impl LambdaProcess {
 
     fn spawn(binary: &Path, env: &[(&str, &str)], log: Option<&Path>) -> Self {
         let tool = cargo_lambda();
+        // Tests of one binary start functions in parallel threads: a port that
+        // one test picked and released could be picked again by another before
+        // its runtime API binds it, and two functions would then share one
+        // runtime API. Starts are serialised until the port is bound.
+        static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let starting = STARTING.lock().unwrap_or_else(|p| p.into_inner());
         let port = free_port();
         let runtime_api = Command::new(&tool)
             .args(["lambda", "watch", "--only-lambda-apis", "--quiet", "-A"])
@@ -119,7 +125,7 @@ impl LambdaProcess {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{}: {e}: {HOW_TO_GET_CARGO_LAMBDA}", tool.display()));
-        let runtime_api = Killed(runtime_api);
+        let mut runtime_api = Killed(runtime_api);
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
@@ -127,8 +133,12 @@ impl LambdaProcess {
                 Instant::now() < deadline,
                 "cargo lambda watch did not listen on {addr} within 30 s"
             );
+            if let Ok(Some(status)) = runtime_api.0.try_wait() {
+                panic!("cargo lambda watch exited ({status}) before listening on {addr}");
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
+        drop(starting);
         let mut command = Command::new(binary);
         command
             .env("AWS_LAMBDA_RUNTIME_API", format!("http://{addr}/.rt"))
