@@ -172,20 +172,21 @@ async fn the_previous_secret_is_accepted_only_within_its_grace() {
     let source = |addr: String| {
         ExtensionSource::with_endpoint(ID, addr).with_session_token("test-token".into())
     };
+    // What an hour-long cache accepts from the extension at `addr`.
+    let accepted = |addr: String| async move {
+        CachedSecrets::new(source(addr), Duration::from_secs(3600))
+            .get()
+            .await
+            .unwrap()
+    };
     // Rotated a minute ago: within the default 30 minutes.
     let (recent, _) = fake_extension_created("cur", Some("prev"), Some(now() - 60.0)).await;
-    let s = CachedSecrets::new(source(recent), Duration::from_secs(3600))
-        .get()
-        .await
-        .unwrap();
+    let s = accepted(recent).await;
     assert_eq!(s.verify(b"prev"), Some(SecretVersion::Previous));
 
     // Rotated two hours ago: the previous value is retired.
     let (old, _) = fake_extension_created("cur", Some("prev"), Some(now() - 7200.0)).await;
-    let s = CachedSecrets::new(source(old), Duration::from_secs(3600))
-        .get()
-        .await
-        .unwrap();
+    let s = accepted(old).await;
     assert_eq!(s.verify(b"cur"), Some(SecretVersion::Current));
     assert_eq!(s.verify(b"prev"), None);
 
@@ -210,17 +211,11 @@ async fn the_previous_secret_is_accepted_only_within_its_grace() {
             .to_string();
     let (as_text, _) =
         fake_extension_text_date("cur", Some("prev"), Box::leak(text.into_boxed_str())).await;
-    let s = CachedSecrets::new(source(as_text), Duration::from_secs(3600))
-        .get()
-        .await
-        .unwrap();
+    let s = accepted(as_text).await;
     assert_eq!(s.verify(b"prev"), Some(SecretVersion::Previous));
     let (old_text, _) =
         fake_extension_text_date("cur", Some("prev"), "2022-11-16T08:22:40.499Z").await;
-    let s = CachedSecrets::new(source(old_text), Duration::from_secs(3600))
-        .get()
-        .await
-        .unwrap();
+    let s = accepted(old_text).await;
     assert_eq!(s.verify(b"prev"), None);
 
     // No CreatedDate: the age of the rotation is unknown, so no previous.
