@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use secure_serverless::sanitize::Sanitizer;
+use secure_serverless::testing::SanitizerOracle;
 use secure_serverless_benches::*;
 
 fn sanitize(c: &mut Criterion) {

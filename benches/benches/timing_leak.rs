@@ -15,7 +15,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use secure_serverless::secret::{AcceptedSecrets, naive_eq};
+use secure_serverless::secret::AcceptedSecrets;
+use secure_serverless_benches::naive_eq;
 
 /// Calls timed per sample, to lift each sample well above the timer's
 /// resolution.

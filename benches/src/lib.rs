@@ -50,7 +50,7 @@ pub fn nesting_bomb(bytes: usize) -> String {
 }
 
 /// A bare ammonia builder with the seed's allow-list, configured as
-/// `Sanitizer::seed_default()` configures it.
+/// `Sanitizer::bleach_compatible()` configures it.
 pub fn bare_ammonia_seed() -> ammonia::Builder<'static> {
     use std::collections::{HashMap, HashSet};
     let mut b = ammonia::Builder::empty();
@@ -78,4 +78,10 @@ pub fn bare_ammonia_seed() -> ammonia::Builder<'static> {
     .link_rel(Some("noopener noreferrer"))
     .strip_comments(true);
     b
+}
+
+/// A plain `==` comparison: the timing-leak bench's control group, which a
+/// constant-time comparison is measured against.
+pub fn naive_eq(a: &[u8], b: &[u8]) -> bool {
+    a == b
 }

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 static PARSERS: LazyLock<[LogEntryParser; 3]> = LazyLock::new(|| {
     [
-        LogEntryParser::new(Sanitizer::seed_default()),
+        LogEntryParser::new(Sanitizer::bleach_compatible()),
         // small caps, so the fuzzer reaches the size checks
         LogEntryParser::with_max_payload_bytes(Sanitizer::rich(), 64),
         LogEntryParser::with_max_payload_bytes(Sanitizer::plain_text(), 16),

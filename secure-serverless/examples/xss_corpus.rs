@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: xss_corpus <corpus-dir> <out.json>".into());
     };
     let policies = [
-        ("default", Sanitizer::seed_default()),
+        ("default", Sanitizer::bleach_compatible()),
         ("rich", Sanitizer::rich()),
         // rich with `id`/`name` allowed behind the mandatory prefix.
         (

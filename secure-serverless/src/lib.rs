@@ -8,16 +8,16 @@
 //! | feature | module | what |
 //! |---|---|---|
 //! | `sanitize` | [`sanitize`] | HTML sanitiser on `ammonia`: allow-lists, limits, fast path, stable output |
-//! | `log-entry` | [`log_entry`] | the typed `{type, payload}` request and its validation |
+//! | `log_entry` | [`log_entry`] | the typed `{type, payload}` request and its validation |
 //! | `policy` | [`arn`], [`policy`] | method/route ARNs, authorizer policies, API Gateway-style evaluation |
 //! | `secret` | [`secret`] | constant-time secret-header check over current + previous secrets |
-//! | `secrets-manager` | [`secret_source`] | secrets from the Parameters and Secrets Lambda Extension (no SDK), env or file |
+//! | `secret_source` | [`secret_source`] | secrets from the Parameters and Secrets Lambda Extension (no SDK), env or file |
 //! | `jwt`, `jwks-https` | [`jwt`] | strict JWT verification, JWKS from a file, env or HTTPS URL |
 //! | `authorizer` | [`authorizer`] | the REQUEST authorizer decision: origin secret, bearer JWT, scopes to routes |
-//! | `cursor`, `dynamodb` | [`cursor`], [`repository`] | sealed pagination cursors, typed DynamoDB repository |
+//! | `cursor`, `repository` | [`cursor`], [`repository`] | sealed pagination cursors, typed DynamoDB repository |
 //! | `logs` | [`logs`] | the sanitising, idempotent log writer and its newest-first reader |
 //! | `apigw` | [`apigw`] | API Gateway proxy answers: JSON errors, status codes |
-//! | `lambda-log` | [`lambda_log`] | Lambda logging set-up without a regex engine |
+//! | `lambda_log` | [`lambda_log`] | Lambda logging set-up without a regex engine |
 //! | `tracing` | | `tracing` events from the modules above |
 //! | (always) | [`config`] | settings from the environment, failing closed on missing or blank values |
 //! | (always) | [`envelope`] | the size of a Lambda proxy response, escaping included |
@@ -34,8 +34,8 @@ pub mod envelope;
 #[cfg_attr(docsrs, doc(cfg(feature = "sanitize")))]
 pub mod sanitize;
 
-#[cfg(feature = "log-entry")]
-#[cfg_attr(docsrs, doc(cfg(feature = "log-entry")))]
+#[cfg(feature = "log_entry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "log_entry")))]
 pub mod log_entry;
 
 #[cfg(feature = "policy")]
@@ -48,15 +48,15 @@ pub mod policy;
 #[cfg(feature = "secret")]
 #[cfg_attr(docsrs, doc(cfg(feature = "secret")))]
 pub mod secret;
-#[cfg(feature = "secrets-manager")]
-#[cfg_attr(docsrs, doc(cfg(feature = "secrets-manager")))]
+#[cfg(feature = "secret_source")]
+#[cfg_attr(docsrs, doc(cfg(feature = "secret_source")))]
 pub mod secret_source;
 
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
 
-#[cfg(any(feature = "secrets-manager", feature = "jwks-https"))]
+#[cfg(any(feature = "secret_source", feature = "jwks-https"))]
 mod http1;
 
 #[cfg(feature = "authorizer")]
@@ -67,8 +67,8 @@ pub mod authorizer;
 #[cfg_attr(docsrs, doc(cfg(feature = "cursor")))]
 pub mod cursor;
 
-#[cfg(feature = "dynamodb")]
-#[cfg_attr(docsrs, doc(cfg(feature = "dynamodb")))]
+#[cfg(feature = "repository")]
+#[cfg_attr(docsrs, doc(cfg(feature = "repository")))]
 pub mod repository;
 
 #[cfg(feature = "logs")]
@@ -79,6 +79,10 @@ pub mod logs;
 #[cfg_attr(docsrs, doc(cfg(feature = "apigw")))]
 pub mod apigw;
 
-#[cfg(feature = "lambda-log")]
-#[cfg_attr(docsrs, doc(cfg(feature = "lambda-log")))]
+#[cfg(feature = "lambda_log")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lambda_log")))]
 pub mod lambda_log;
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;

@@ -755,7 +755,7 @@ mod tests {
         assert!(matches!(err(&big), LogEntryError::BodyTooLarge { .. }));
         let deep = format!(r#"{{"type":"t","payload":"{}"}}"#, "<ul>".repeat(25));
         let p = LogEntryParser::with_max_payload_bytes(
-            crate::sanitize::SanitizerBuilder::seed_default()
+            crate::sanitize::SanitizerBuilder::bleach_compatible()
                 .max_depth(10)
                 .build()
                 .unwrap(),

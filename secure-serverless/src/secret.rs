@@ -165,12 +165,6 @@ impl HeaderCheck {
     }
 }
 
-/// A naive `==` comparison, for the timing-leak bench's control group only.
-#[doc(hidden)]
-pub fn naive_eq(a: &[u8], b: &[u8]) -> bool {
-    a == b
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

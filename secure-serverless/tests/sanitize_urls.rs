@@ -3,10 +3,11 @@
 //! spaces before it looks at the scheme, so `d&#9;ata:text/html,...` is a
 //! `data:` document. Every shipped policy, on both the ammonia path and the
 //! already-clean path, must see the URL that way.
-#![cfg(feature = "sanitize")]
+#![cfg(all(feature = "sanitize", feature = "testing"))]
 
 use proptest::prelude::*;
 use secure_serverless::sanitize::Sanitizer;
+use secure_serverless::testing::SanitizerOracle;
 
 /// Schemes that run script or carry a document.
 const DANGEROUS: &[&str] = &[

@@ -1,6 +1,6 @@
 //! `ExtensionSource` against a loopback server that answers like the AWS
 //! Parameters and Secrets Lambda Extension (which only runs inside Lambda).
-#![cfg(feature = "secrets-manager")]
+#![cfg(feature = "secret_source")]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -51,6 +51,8 @@
 //! generated markup (every accepted output cleans to itself), and the fuzz
 //! target `sanitize` checks it on whatever the fuzzer finds.
 
+use super::tree_rules;
+
 /// How the tree builder treats an element, for the elements this module knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -94,21 +96,17 @@ enum Kind {
 }
 
 impl Kind {
+    /// The kind of a lower-case element name, from the one table of
+    /// tree-construction rules; `None` for names the replay does not model.
     fn of(name: &str) -> Option<Kind> {
+        use tree_rules::{CLOSES_P, FORMATTING, HEADING, LIST_PASS, MODELLED, VOID};
+        let flags = tree_rules::flags(name.as_bytes());
+        if flags & MODELLED == 0 || name.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
         Some(match name {
-            "abbr" | "acronym" | "bdi" | "bdo" | "cite" | "data" | "del" | "dfn" | "ins"
-            | "kbd" | "mark" | "q" | "samp" | "span" | "sub" | "sup" | "time" | "var" => {
-                Kind::Phrasing
-            }
-            "b" | "big" | "code" | "em" | "font" | "i" | "s" | "small" | "strike" | "strong"
-            | "tt" | "u" => Kind::Formatting,
             "a" => Kind::A,
-            "address" | "div" => Kind::PassableBlock,
             "p" => Kind::P,
-            "article" | "aside" | "blockquote" | "center" | "details" | "dir" | "dl"
-            | "fieldset" | "figcaption" | "figure" | "footer" | "header" | "hgroup" | "main"
-            | "menu" | "nav" | "ol" | "section" | "summary" | "ul" => Kind::Block,
-            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => Kind::Heading,
             "pre" => Kind::Pre,
             "li" => Kind::Li,
             "dd" | "dt" => Kind::DdDt,
@@ -117,9 +115,13 @@ impl Kind {
             "thead" | "tbody" | "tfoot" => Kind::Section,
             "tr" => Kind::Row,
             "td" | "th" => Kind::Cell,
-            "br" | "img" | "wbr" => Kind::Void,
             "hr" => Kind::Hr,
-            _ => return None,
+            _ if flags & HEADING != 0 => Kind::Heading,
+            _ if flags & VOID != 0 => Kind::Void,
+            _ if flags & FORMATTING != 0 => Kind::Formatting,
+            _ if flags & CLOSES_P != 0 && flags & LIST_PASS != 0 => Kind::PassableBlock,
+            _ if flags & CLOSES_P != 0 => Kind::Block,
+            _ => Kind::Phrasing,
         })
     }
 
@@ -231,7 +233,7 @@ impl<'a> Frame<'a> {
 /// `style_possible`: whether the policy lets `style` attributes through (when
 /// it does not, attributes need not be looked at). `link_rel_end`: with a
 /// policy that adds `link_rel`, how every `<a>` start tag must end (see
-/// [`Derived`](super::Derived)). ammonia pushes that `rel` last; when its
+/// [`Derived`](super::compiled::Derived)). ammonia pushes that `rel` last; when its
 /// attribute filter then drops an earlier attribute, it swaps the last one,
 /// `rel`, into the gap, and cleaning again would move `rel` back to the end.
 pub(super) fn reparses_identically(

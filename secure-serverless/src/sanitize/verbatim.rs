@@ -44,7 +44,10 @@ use std::borrow::Cow;
 
 use ammonia::url::{ParseError, Url};
 
-use super::{Derived, Spec, filter_attribute, stability};
+use super::attributes::filter_attribute;
+use super::compiled::Derived;
+use super::spec::Spec;
+use super::stability;
 
 /// Most attributes one accepted start tag may carry (more: not recognised).
 const MAX_ATTRIBUTES: usize = 8;
