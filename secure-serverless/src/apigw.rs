@@ -219,7 +219,7 @@ pub fn query_params<'a>(
     let mut out = Vec::new();
     for (name, _) in req.query_string_parameters.iter() {
         if !allowed.contains(&name) {
-            let shown: String = name.chars().take(64).collect();
+            let shown = crate::untrusted::excerpt(name);
             return Err(ApiError::bad_request(
                 "unknown_parameter",
                 format!(

@@ -29,6 +29,7 @@
 
 pub mod config;
 pub mod envelope;
+pub mod untrusted;
 
 #[cfg(feature = "sanitize")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sanitize")))]

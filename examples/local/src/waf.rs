@@ -41,7 +41,7 @@ impl IpBlockList {
             }
             let addr = line
                 .parse::<IpAddr>()
-                .map_err(|_| (i + 1, line.chars().take(64).collect::<String>()))?;
+                .map_err(|_| (i + 1, secure_serverless::untrusted::excerpt(line)))?;
             self.addrs.insert(canonical(addr));
         }
         Ok(())

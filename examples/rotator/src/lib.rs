@@ -614,7 +614,9 @@ impl Step {
             "setSecret" => Ok(Step::Set),
             "testSecret" => Ok(Step::Test),
             "finishSecret" => Ok(Step::Finish),
-            other => Err(RotationError::UnknownStep(other.chars().take(64).collect())),
+            other => Err(RotationError::UnknownStep(
+                secure_serverless::untrusted::excerpt(other),
+            )),
         }
     }
 }
@@ -1098,7 +1100,7 @@ where
         }
         Err(e) => {
             tracing::error!(
-                step = %payload.step.chars().take(64).collect::<String>(),
+                step = %secure_serverless::untrusted::excerpt(&payload.step),
                 secret_id = %payload.secret_id,
                 version_id = %payload.client_request_token,
                 error = %e,

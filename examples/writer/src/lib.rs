@@ -101,7 +101,7 @@ impl<S: LogSink> Writer<S> {
             WriteError::Invalid(e) => {
                 let err = ApiError::new(e.http_status(), e.code(), e.to_string());
                 match e.field() {
-                    Some(f) => err.field(f.chars().take(64).collect::<String>()),
+                    Some(f) => err.field(secure_serverless::untrusted::excerpt(f)),
                     None => err,
                 }
             }
