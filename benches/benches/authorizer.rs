@@ -6,9 +6,10 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use secure_serverless::authorizer::{RequestAuthorizer, RequestEvent, RouteTable};
+use secure_serverless::authorizer::{Authorizer, RequestEvent, RouteTable};
 use secure_serverless::jwt::{JwtConfig, JwtVerifier, KeySet};
 use secure_serverless::secret::AcceptedSecrets;
+use secure_serverless::secret_source::{AnySource, CachedSecrets, StaticSource};
 use serde_json::{Value, json};
 
 const ISS: &str = "https://issuer.example";
@@ -87,22 +88,39 @@ fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let origin_only: RequestAuthorizer = RequestAuthorizer::without_jwt(routes());
+    // The secret cache holds its value for the whole run, as in a warm Lambda.
+    let cached = || {
+        let source = StaticSource::new(
+            "local-origin-secret-current".into(),
+            Some("local-origin-secret-previous".into()),
+        );
+        CachedSecrets::new(
+            AnySource::Static(source),
+            std::time::Duration::from_secs(3600),
+        )
+    };
+    let origin_only = Authorizer::builder(routes(), cached())
+        .origin_secret_only()
+        .build()
+        .unwrap();
     c.bench_function(
         "authorizer decision, origin secret only (parse, check, build, serialise)",
         |b| {
             b.iter(|| {
                 let event: RequestEvent = serde_json::from_str(black_box(&event_json)).unwrap();
-                let (policy, _) = rt.block_on(origin_only.decide(&secrets, &event)).unwrap();
+                let (policy, _) = rt.block_on(origin_only.decide(&event)).unwrap();
                 serde_json::to_string(&policy.rest_response()).unwrap()
             })
         },
     );
 
-    let with_jwt = RequestAuthorizer::with_jwt(
-        routes(),
-        JwtVerifier::new(JwtConfig::new([ISS], [AUD]).unwrap(), keys()),
-    );
+    let with_jwt = Authorizer::builder(routes(), cached())
+        .jwt(JwtVerifier::new(
+            JwtConfig::new([ISS], [AUD]).unwrap(),
+            keys(),
+        ))
+        .build()
+        .unwrap();
     let mut event: Value = serde_json::from_str(&event_json).unwrap();
     let bearer = format!("Bearer {}", token(Algorithm::HS256, "hmac", "logs:read"));
     event["headers"]["Authorization"] = json!(bearer);
@@ -111,7 +129,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("authorizer decision, origin secret + HS256 JWT", |b| {
         b.iter(|| {
             let event: RequestEvent = serde_json::from_str(black_box(&event_json)).unwrap();
-            let (policy, _) = rt.block_on(with_jwt.decide(&secrets, &event)).unwrap();
+            let (policy, _) = rt.block_on(with_jwt.decide(&event)).unwrap();
             serde_json::to_string(&policy.rest_response()).unwrap()
         })
     });

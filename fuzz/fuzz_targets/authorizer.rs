@@ -1,4 +1,4 @@
-//! `RequestAuthorizer::decide` on arbitrary REQUEST events, for an
+//! `Authorizer::decide` on arbitrary REQUEST events, for an
 //! origin-secret-only authorizer and one that also requires a bearer JWT.
 //!
 //! Modes, picked by the first byte:
@@ -28,11 +28,12 @@ use libfuzzer_sys::fuzz_target;
 use secrecy::SecretString;
 use secure_serverless::arn::MethodArn;
 use secure_serverless::authorizer::{
-    AuthorizerError, Outcome, RequestAuthorizer, RequestEvent, RouteTable,
+    Authorizer, AuthorizerError, Outcome, RequestEvent, RouteTable,
 };
 use secure_serverless::jwt::{JwtConfig, JwtVerifier, KeySet};
 use secure_serverless::policy::{Decision, Policy};
-use secure_serverless::secret::{AcceptedSecrets, HeaderCheck, SecretVersion};
+use secure_serverless::secret::{HeaderCheck, SecretVersion};
+use secure_serverless::secret_source::{AnySource, CachedSecrets, StaticSource};
 use serde_json::json;
 
 const HMAC: &[u8] = b"fuzz-hmac-key-of-at-least-32-bytes!!";
@@ -54,10 +55,21 @@ fn routes() -> RouteTable {
     })
 }
 
+/// The origin secret, cached for the whole run (as in a warm Lambda).
+fn secrets() -> CachedSecrets<AnySource> {
+    let source = StaticSource::new(
+        SecretString::from(CURRENT),
+        Some(SecretString::from(PREVIOUS)),
+    );
+    CachedSecrets::new(
+        AnySource::Static(source),
+        std::time::Duration::from_secs(365 * 24 * 3600),
+    )
+}
+
 struct Fixture {
-    origin_only: RequestAuthorizer,
-    with_jwt: RequestAuthorizer,
-    secrets: AcceptedSecrets,
+    origin_only: Authorizer,
+    with_jwt: Authorizer,
     /// (token, sub, scopes) of tokens that verify
     valid: Vec<(String, &'static str, Vec<&'static str>)>,
     /// tokens that never verify
@@ -113,13 +125,14 @@ static FIX: LazyLock<Fixture> = LazyLock::new(|| {
         String::new(),
     ];
     Fixture {
-        origin_only: RequestAuthorizer::origin_only(routes()),
-        with_jwt: RequestAuthorizer::with_jwt(routes(), verifier),
-        secrets: AcceptedSecrets::new(
-            &SecretString::from(CURRENT),
-            Some(&SecretString::from(PREVIOUS)),
-        )
-        .unwrap(),
+        origin_only: Authorizer::builder(routes(), secrets())
+            .origin_secret_only()
+            .build()
+            .unwrap(),
+        with_jwt: Authorizer::builder(routes(), secrets())
+            .jwt(verifier)
+            .build()
+            .unwrap(),
         valid,
         invalid,
     }
@@ -133,7 +146,7 @@ fuzz_target!(|data: &[u8]| {
     if mode % 4 == 0 {
         if let Ok(event) = serde_json::from_slice::<RequestEvent>(rest) {
             for (jwt, a) in [(false, &fix.origin_only), (true, &fix.with_jwt)] {
-                let result = block_on(a.decide(&fix.secrets, &event));
+                let result = block_on(a.decide(&event));
                 check_safety(fix, jwt, &event, &result);
             }
         }
@@ -312,7 +325,7 @@ fn built(fix: &Fixture, u: &mut Unstructured<'_>) {
     };
 
     for (jwt, a) in [(false, &fix.origin_only), (true, &fix.with_jwt)] {
-        let result = block_on(a.decide(&fix.secrets, &event));
+        let result = block_on(a.decide(&event));
         check_safety(fix, jwt, &event, &result);
         let Some(arn_text) = &arn else {
             assert!(

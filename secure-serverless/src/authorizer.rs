@@ -1,17 +1,17 @@
-//! A REQUEST authorizer that is correct by construction.
+//! A REST API `REQUEST` authorizer that is correct by construction.
 //!
-//! The seed's authorizer proved only "came through CloudFront" (CloudFront adds
-//! the secret to *every* request, so anyone could read and write), logged the
-//! secret, crashed on a missing header and returned no principal.
-//! [`RequestAuthorizer::decide`] checks two things:
+//! An [`Authorizer`] owns everything a decision needs: the origin secret
+//! (behind its cache), the JWT verifier and the [`RouteTable`].
+//! [`Authorizer::decide`] checks two things:
 //!
 //! 1. the **origin secret** header (constant time, current or previous
-//!    version: [`AcceptedSecrets`]) proves the request came through CloudFront;
-//!    missing, repeated or wrong, the answer is a `Deny` for every route;
-//! 2. when a [`JwtVerifier`] is configured, a **bearer JWT** in
-//!    `Authorization` proves who the caller is; missing or invalid, the answer
-//!    is [`AuthorizerError::Unauthorized`], whose message is exactly
-//!    `Unauthorized`, which API Gateway turns into a 401.
+//!    version) proves the request came through CloudFront; missing, repeated
+//!    or wrong, the answer is a `Deny` for every route;
+//! 2. a **bearer JWT** in `Authorization` proves who the caller is; missing or
+//!    invalid, the answer is [`AuthorizerError::Unauthorized`], whose message
+//!    is exactly `Unauthorized`, which API Gateway turns into a 401. Checking
+//!    the origin secret alone must be asked for by name
+//!    ([`AuthorizerBuilder::origin_secret_only`]).
 //!
 //! An accepted caller gets a policy for **all** routes of the [`RouteTable`]
 //! (`Allow` where a granted scope permits it, `Deny` elsewhere), because API
@@ -40,9 +40,10 @@ use std::collections::BTreeSet;
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest;
 
 use crate::arn::{ArnError, MethodArn};
-use crate::jwt::{JwksSource, JwtError, JwtVerifier, NoRefresh};
+use crate::jwt::{JwtError, JwtVerifier};
 use crate::policy::{Policy, PolicyBuilder, PolicyError};
-use crate::secret::{AcceptedSecrets, HeaderCheck, SecretVersion};
+use crate::secret::{HeaderCheck, SecretVersion};
+use crate::secret_source::{AnySource, CachedSecrets, SecretSourceError};
 
 /// The REQUEST authorizer event of a REST API (re-exported from
 /// `aws_lambda_events`).
@@ -137,9 +138,12 @@ pub enum AuthorizerError {
     /// The event has no `methodArn`.
     #[error("authorizer event has no methodArn")]
     MissingMethodArn,
-    /// The policy could not be built (an empty route table).
+    /// The policy could not be built.
     #[error("cannot build the policy: {0}")]
     Policy(#[from] PolicyError),
+    /// The origin secret could not be fetched and no cached value is left.
+    #[error("origin secret unavailable: {0}")]
+    SecretUnavailable(#[source] SecretSourceError),
 }
 
 /// How the caller was authenticated, for logs and the context map.
@@ -159,69 +163,83 @@ pub enum Outcome {
     OriginRejected(HeaderCheck),
 }
 
-/// Decides REQUEST authorizer events.
+/// Decides REST API `REQUEST` authorizer events; build it once per cold start
+/// with [`Authorizer::builder`].
 #[derive(Debug)]
-pub struct RequestAuthorizer<S = NoRefresh> {
+pub struct Authorizer {
     origin_header: String,
-    jwt: Option<JwtVerifier<S>>,
+    secrets: CachedSecrets<AnySource>,
+    jwt: Option<JwtVerifier>,
     routes: RouteTable,
 }
 
-impl RequestAuthorizer<NoRefresh> {
-    /// Origin-secret checks only (the seed's guarantee): every accepted
-    /// request is allowed on every route, as principal `cloudfront-origin`.
-    pub fn origin_only(routes: RouteTable) -> Self {
-        Self::without_jwt(routes)
-    }
+/// Builds an [`Authorizer`]; see [`Authorizer::builder`].
+#[derive(Debug)]
+#[must_use]
+pub struct AuthorizerBuilder {
+    origin_header: String,
+    secrets: CachedSecrets<AnySource>,
+    jwt: Option<JwtVerifier>,
+    origin_secret_only: bool,
+    routes: RouteTable,
 }
 
-impl<S: JwksSource> RequestAuthorizer<S> {
-    /// [`origin_only`](RequestAuthorizer::origin_only) for a verifier type
-    /// chosen at run time (so both modes share one type).
-    pub fn without_jwt(routes: RouteTable) -> Self {
-        RequestAuthorizer {
+/// An authorizer configuration that would not be safe to run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthorizerConfigError {
+    /// Neither a JWT verifier nor origin-secret-only mode was chosen.
+    #[error(
+        "no caller check configured: give a JWT verifier, or ask for origin_secret_only explicitly"
+    )]
+    NoCallerCheck,
+    /// A JWT verifier and origin-secret-only mode were both chosen.
+    #[error("a JWT verifier and origin_secret_only exclude each other")]
+    JwtAndOriginSecretOnly,
+    /// The route table is empty: no policy could ever be built.
+    #[error("the route table is empty")]
+    NoRoutes,
+    /// The origin header name is not a valid HTTP header name.
+    #[error("origin header {0:?} is not a valid header name")]
+    BadOriginHeader(String),
+}
+
+impl Authorizer {
+    /// Starts an authorizer for `routes` that checks the origin secret held
+    /// by `secrets` (for example `CachedSecrets::new(AnySource::from_env("ORIGIN_SECRET")?, ttl)`).
+    pub fn builder(routes: RouteTable, secrets: CachedSecrets<AnySource>) -> AuthorizerBuilder {
+        AuthorizerBuilder {
             origin_header: DEFAULT_ORIGIN_HEADER.to_owned(),
+            secrets,
             jwt: None,
+            origin_secret_only: false,
             routes,
         }
     }
 
-    /// Origin secret and a bearer JWT whose scopes select the routes.
-    pub fn with_jwt(routes: RouteTable, verifier: JwtVerifier<S>) -> Self {
-        RequestAuthorizer {
-            origin_header: DEFAULT_ORIGIN_HEADER.to_owned(),
-            jwt: Some(verifier),
-            routes,
-        }
-    }
-
-    /// Uses another origin-secret header name (matched case-insensitively).
-    #[must_use]
-    pub fn origin_header(mut self, name: &str) -> Self {
-        self.origin_header = name.to_ascii_lowercase();
-        self
-    }
-
-    /// The route table.
+    /// The routes this authorizer writes policies for.
     pub fn routes(&self) -> &RouteTable {
         &self.routes
     }
 
-    /// Decides one event.
+    /// Decides one event: the policy to return to API Gateway and how the
+    /// caller was accepted, or why not.
     ///
     /// # Errors
-    /// [`AuthorizerError::Unauthorized`] for a missing or invalid JWT (401);
-    /// the other variants for events API Gateway would not send (500).
-    pub async fn decide(
-        &self,
-        secrets: &AcceptedSecrets,
-        event: &RequestEvent,
-    ) -> Result<(Policy, Outcome), AuthorizerError> {
+    /// [`AuthorizerError::Unauthorized`] without valid credentials (API
+    /// Gateway answers 401); the other variants when no decision can be made
+    /// (API Gateway answers 500).
+    pub async fn decide(&self, event: &RequestEvent) -> Result<(Policy, Outcome), AuthorizerError> {
         let arn: MethodArn = event
             .method_arn
             .as_deref()
             .ok_or(AuthorizerError::MissingMethodArn)?
             .parse()?;
+        let secrets = self
+            .secrets
+            .get()
+            .await
+            .map_err(AuthorizerError::SecretUnavailable)?;
         let check = secrets.verify_header(header_values(event, &self.origin_header));
         let HeaderCheck::Accepted(version) = check else {
             let policy = PolicyBuilder::new("anonymous")
@@ -287,6 +305,52 @@ impl<S: JwksSource> RequestAuthorizer<S> {
             .context("scope", scopes)
             .build()?;
         Ok((policy, Outcome::Jwt { secret: version }))
+    }
+}
+
+impl AuthorizerBuilder {
+    /// The header CloudFront adds (default [`DEFAULT_ORIGIN_HEADER`]).
+    pub fn origin_header(mut self, name: &str) -> Self {
+        self.origin_header = name.to_ascii_lowercase();
+        self
+    }
+
+    /// Callers must also present a bearer JWT that `verifier` accepts; its
+    /// scopes select the routes.
+    pub fn jwt(mut self, verifier: JwtVerifier) -> Self {
+        self.jwt = Some(verifier);
+        self
+    }
+
+    /// No bearer token is checked: every caller that carries the origin
+    /// secret may call every route.
+    pub fn origin_secret_only(mut self) -> Self {
+        self.origin_secret_only = true;
+        self
+    }
+
+    /// Checks the configuration and builds the authorizer.
+    ///
+    /// # Errors
+    /// [`AuthorizerConfigError`] naming what is missing or contradictory.
+    pub fn build(self) -> Result<Authorizer, AuthorizerConfigError> {
+        match (&self.jwt, self.origin_secret_only) {
+            (None, false) => return Err(AuthorizerConfigError::NoCallerCheck),
+            (Some(_), true) => return Err(AuthorizerConfigError::JwtAndOriginSecretOnly),
+            _ => {}
+        }
+        if self.routes.routes.is_empty() {
+            return Err(AuthorizerConfigError::NoRoutes);
+        }
+        if aws_lambda_events::http::HeaderName::from_bytes(self.origin_header.as_bytes()).is_err() {
+            return Err(AuthorizerConfigError::BadOriginHeader(self.origin_header));
+        }
+        Ok(Authorizer {
+            origin_header: self.origin_header,
+            secrets: self.secrets,
+            jwt: self.jwt,
+            routes: self.routes,
+        })
     }
 }
 

@@ -5,11 +5,12 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::SecretString;
 use secure_serverless::arn::MethodArn;
 use secure_serverless::authorizer::{
-    AuthorizerError, Outcome, RequestAuthorizer, RequestEvent, RouteTable,
+    Authorizer, AuthorizerConfigError, AuthorizerError, Outcome, RequestEvent, RouteTable,
 };
 use secure_serverless::jwt::{JwtConfig, JwtError, JwtVerifier, KeySet};
 use secure_serverless::policy::Decision;
-use secure_serverless::secret::{AcceptedSecrets, HeaderCheck, SecretVersion};
+use secure_serverless::secret::{HeaderCheck, SecretVersion};
+use secure_serverless::secret_source::{AnySource, CachedSecrets, StaticSource};
 use serde_json::{Value, json};
 
 const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:api1/prod/GET/stats";
@@ -34,20 +35,33 @@ fn routes() -> RouteTable {
         .route("GET", "/stats", ["logs:read"])
 }
 
-fn secrets() -> AcceptedSecrets {
-    AcceptedSecrets::new(
-        &SecretString::from("current-secret"),
-        Some(&SecretString::from("previous-secret")),
+fn secrets() -> CachedSecrets<AnySource> {
+    let source = StaticSource::new(
+        SecretString::from("current-secret"),
+        Some(SecretString::from("previous-secret")),
+    );
+    CachedSecrets::new(
+        AnySource::Static(source),
+        std::time::Duration::from_secs(60),
     )
-    .unwrap()
 }
 
-fn jwt_authorizer() -> RequestAuthorizer {
+fn origin_only(routes: RouteTable) -> Authorizer {
+    Authorizer::builder(routes, secrets())
+        .origin_secret_only()
+        .build()
+        .unwrap()
+}
+
+fn jwt_authorizer() -> Authorizer {
     let keys = KeySet::new().with_hmac("k", HMAC).unwrap();
-    RequestAuthorizer::with_jwt(
-        routes(),
-        JwtVerifier::new(JwtConfig::new(["iss"], ["aud"]).unwrap(), keys),
-    )
+    Authorizer::builder(routes(), secrets())
+        .jwt(JwtVerifier::new(
+            JwtConfig::new(["iss"], ["aud"]).unwrap(),
+            keys,
+        ))
+        .build()
+        .unwrap()
 }
 
 fn bearer(scope: &str) -> String {
@@ -66,12 +80,9 @@ fn arn(method: &str, path: &str) -> MethodArn {
 
 #[tokio::test]
 async fn origin_secret_current_previous_wrong_missing_repeated() {
-    let a = RequestAuthorizer::origin_only(routes());
+    let a = origin_only(routes());
     let (p, o) = a
-        .decide(
-            &secrets(),
-            &event(json!({"X-Origin-Verify": "current-secret"}), None),
-        )
+        .decide(&event(json!({"X-Origin-Verify": "current-secret"}), None))
         .await
         .unwrap();
     assert_eq!(
@@ -86,10 +97,7 @@ async fn origin_secret_current_previous_wrong_missing_repeated() {
 
     // header names are case-insensitive
     let (_, o) = a
-        .decide(
-            &secrets(),
-            &event(json!({"x-ORIGIN-verify": "previous-secret"}), None),
-        )
+        .decide(&event(json!({"x-ORIGIN-verify": "previous-secret"}), None))
         .await
         .unwrap();
     assert_eq!(
@@ -112,7 +120,7 @@ async fn origin_secret_current_previous_wrong_missing_repeated() {
             HeaderCheck::Repeated,
         ),
     ] {
-        let (p, o) = a.decide(&secrets(), &event(headers, multi)).await.unwrap();
+        let (p, o) = a.decide(&event(headers, multi)).await.unwrap();
         assert_eq!(o, Outcome::OriginRejected(check));
         assert_eq!(p.principal_id(), "anonymous");
         assert_eq!(p.evaluate(&arn("GET", "stats")), Decision::ExplicitDeny);
@@ -127,7 +135,7 @@ async fn jwt_scopes_select_routes_for_the_whole_api() {
         json!({"x-origin-verify": "current-secret", "authorization": bearer("logs:read")}),
         None,
     );
-    let (p, o) = a.decide(&secrets(), &ev).await.unwrap();
+    let (p, o) = a.decide(&ev).await.unwrap();
     assert_eq!(
         o,
         Outcome::Jwt {
@@ -146,7 +154,7 @@ async fn jwt_scopes_select_routes_for_the_whole_api() {
         json!({"x-origin-verify": "current-secret", "authorization": bearer("logs:read logs:write")}),
         None,
     );
-    let (p, _) = a.decide(&secrets(), &ev).await.unwrap();
+    let (p, _) = a.decide(&ev).await.unwrap();
     assert!(
         p.evaluate(&arn("POST", "log")).is_allowed()
             && p.evaluate(&arn("GET", "stats")).is_allowed()
@@ -156,7 +164,7 @@ async fn jwt_scopes_select_routes_for_the_whole_api() {
         json!({"x-origin-verify": "current-secret", "authorization": bearer("profile")}),
         None,
     );
-    let (p, _) = a.decide(&secrets(), &ev).await.unwrap();
+    let (p, _) = a.decide(&ev).await.unwrap();
     assert_eq!(p.evaluate(&arn("GET", "stats")), Decision::ExplicitDeny);
 }
 
@@ -174,7 +182,7 @@ async fn missing_or_bad_jwt_is_unauthorized_with_that_exact_message() {
         if let Some(v) = auth {
             h["authorization"] = json!(v);
         }
-        let err = a.decide(&secrets(), &event(h, None)).await.unwrap_err();
+        let err = a.decide(&event(h, None)).await.unwrap_err();
         assert!(matches!(err, AuthorizerError::Unauthorized(_)), "{auth:?}");
         assert_eq!(err.to_string(), "Unauthorized");
     }
@@ -187,7 +195,7 @@ async fn missing_or_bad_jwt_is_unauthorized_with_that_exact_message() {
         json!({"x-origin-verify": "current-secret", "authorization": format!("Bearer {t}")}),
         None,
     );
-    match a.decide(&secrets(), &ev).await.unwrap_err() {
+    match a.decide(&ev).await.unwrap_err() {
         AuthorizerError::Unauthorized(Some(JwtError::Expired)) => {}
         e => panic!("{e:?}"),
     }
@@ -199,7 +207,7 @@ async fn missing_or_bad_jwt_is_unauthorized_with_that_exact_message() {
         ),
     );
     assert!(matches!(
-        a.decide(&secrets(), &ev).await,
+        a.decide(&ev).await,
         Err(AuthorizerError::Unauthorized(None))
     ));
     // The origin check comes first: a wrong secret with a valid token is a deny.
@@ -207,28 +215,49 @@ async fn missing_or_bad_jwt_is_unauthorized_with_that_exact_message() {
         json!({"x-origin-verify": "nope", "authorization": bearer("logs:read")}),
         None,
     );
-    let (p, _) = a.decide(&secrets(), &ev).await.unwrap();
+    let (p, _) = a.decide(&ev).await.unwrap();
     assert_eq!(p.evaluate(&arn("GET", "stats")), Decision::ExplicitDeny);
 }
 
 #[tokio::test]
 async fn events_api_gateway_would_never_send_are_errors_not_panics() {
-    let a = RequestAuthorizer::origin_only(routes());
+    let a = origin_only(routes());
     let mut e = event(json!({"x-origin-verify": "current-secret"}), None);
     e.method_arn = None;
     assert!(matches!(
-        a.decide(&secrets(), &e).await,
+        a.decide(&e).await,
         Err(AuthorizerError::MissingMethodArn)
     ));
     e.method_arn = Some("arn:aws:lambda:x".into());
     assert!(matches!(
-        a.decide(&secrets(), &e).await,
+        a.decide(&e).await,
         Err(AuthorizerError::BadMethodArn(_))
     ));
-    let empty = RequestAuthorizer::origin_only(RouteTable::new());
-    let e = event(json!({"x-origin-verify": "current-secret"}), None);
+}
+
+#[test]
+fn unsafe_or_incomplete_configurations_are_refused_at_build() {
+    let err = |b: secure_serverless::authorizer::AuthorizerBuilder| b.build().unwrap_err();
+    assert_eq!(
+        err(Authorizer::builder(routes(), secrets())),
+        AuthorizerConfigError::NoCallerCheck
+    );
+    assert_eq!(
+        err(Authorizer::builder(RouteTable::new(), secrets()).origin_secret_only()),
+        AuthorizerConfigError::NoRoutes
+    );
+    let keys = KeySet::new().with_hmac("k", HMAC).unwrap();
+    let verifier = JwtVerifier::new(JwtConfig::new(["iss"], ["aud"]).unwrap(), keys);
+    assert_eq!(
+        err(Authorizer::builder(routes(), secrets())
+            .jwt(verifier)
+            .origin_secret_only()),
+        AuthorizerConfigError::JwtAndOriginSecretOnly
+    );
     assert!(matches!(
-        empty.decide(&secrets(), &e).await,
-        Err(AuthorizerError::Policy(_))
+        err(Authorizer::builder(routes(), secrets())
+            .origin_secret_only()
+            .origin_header("bad header")),
+        AuthorizerConfigError::BadOriginHeader(_)
     ));
 }

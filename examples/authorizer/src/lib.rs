@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use lambda_runtime::{Error, LambdaEvent};
 use secure_serverless::authorizer::{
-    AuthorizerError, Outcome, RequestAuthorizer, RequestEvent, RouteTable,
+    Authorizer as Decider, AuthorizerError, Outcome, RequestEvent, RouteTable,
 };
 use secure_serverless::config::{ConfigError, Vars};
 use secure_serverless::jwt::{AnyJwks, JwksEnv, JwksFile, JwksUrl, JwtConfig, JwtVerifier};
@@ -46,8 +46,7 @@ pub fn routes() -> RouteTable {
 /// Everything the handler needs, built once per cold start.
 #[derive(Debug)]
 pub struct Authorizer {
-    decider: RequestAuthorizer<AnyJwks>,
-    secrets: CachedSecrets<AnySource>,
+    decider: Decider,
 }
 
 /// How callers are authenticated, chosen by `AUTH_MODE`.
@@ -77,9 +76,10 @@ impl AuthMode {
 }
 
 impl Authorizer {
-    /// An authorizer from parts (the local stack builds it this way).
-    pub fn new(decider: RequestAuthorizer<AnyJwks>, secrets: CachedSecrets<AnySource>) -> Self {
-        Authorizer { decider, secrets }
+    /// The handler around a library authorizer (the local stack builds it
+    /// this way).
+    pub fn new(decider: Decider) -> Self {
+        Authorizer { decider }
     }
 
     /// Reads the configuration described in the crate docs from the process
@@ -108,7 +108,11 @@ impl Authorizer {
                 Duration::from_secs,
             );
         let secrets = CachedSecrets::new(source, Duration::from_secs(ttl)).previous_grace(grace);
-        let mut decider = match AuthMode::from_vars(vars)? {
+        let mut decider = Decider::builder(routes(), secrets);
+        if let Some(header) = vars.optional("ORIGIN_HEADER")? {
+            decider = decider.origin_header(&header);
+        }
+        let decider = match AuthMode::from_vars(vars)? {
             AuthMode::OriginSecretOnly => {
                 for name in ["JWT_ISSUER", "JWT_AUDIENCE", "JWT_TOKEN_USE", "JWT_TYP"] {
                     if vars.raw(name).is_some() {
@@ -123,7 +127,7 @@ impl Authorizer {
                     auth_mode = "origin-secret-only",
                     "AUTH_MODE=origin-secret-only: no bearer token is checked; every caller that carries the origin header may call every route"
                 );
-                RequestAuthorizer::without_jwt(routes())
+                decider.origin_secret_only()
             }
             AuthMode::Jwt => {
                 let issuers = vars.list("JWT_ISSUER")?.ok_or_else(|| {
@@ -176,13 +180,12 @@ impl Authorizer {
                     issuers = issuers.len(),
                     "authorizer configured"
                 );
-                RequestAuthorizer::with_jwt(routes(), JwtVerifier::load(config, jwks).await?)
+                decider.jwt(JwtVerifier::load(config, jwks).await?)
             }
         };
-        if let Some(header) = vars.optional("ORIGIN_HEADER")? {
-            decider = decider.origin_header(&header);
-        }
-        Ok(Authorizer { decider, secrets })
+        Ok(Authorizer {
+            decider: decider.build()?,
+        })
     }
 
     /// Decides one REQUEST event: the policy JSON for API Gateway, or an
@@ -191,10 +194,7 @@ impl Authorizer {
     /// # Errors
     /// As described above.
     pub async fn decide(&self, event: &RequestEvent) -> Result<Value, Error> {
-        let secrets = self.secrets.get().await.inspect_err(|e| {
-            tracing::error!(error = %e, "origin secret unavailable");
-        })?;
-        match self.decider.decide(&secrets, event).await {
+        match self.decider.decide(event).await {
             Ok((policy, outcome)) => {
                 match &outcome {
                     Outcome::OriginRejected(check) => {

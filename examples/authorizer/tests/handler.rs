@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use authorizer::{Authorizer, routes};
-use secure_serverless::authorizer::{RequestAuthorizer, RequestEvent};
+use secure_serverless::authorizer::{Authorizer as Decider, RequestEvent};
 use secure_serverless::jwt::{AnyJwks, JwksEnv, JwtConfig, JwtVerifier, KeySet};
 use secure_serverless::secret_source::{AnySource, CachedSecrets, StaticSource};
 
@@ -23,7 +23,12 @@ fn secrets() -> CachedSecrets<AnySource> {
 
 #[tokio::test]
 async fn allow_deny_and_unauthorized_fixtures() {
-    let origin_only = Authorizer::new(RequestAuthorizer::without_jwt(routes()), secrets());
+    let origin_only = Authorizer::new(
+        Decider::builder(routes(), secrets())
+            .origin_secret_only()
+            .build()
+            .unwrap(),
+    );
     let allow = origin_only.decide(&fixture("allow")).await.unwrap();
     assert_eq!(allow["principalId"], "cloudfront-origin");
     assert_eq!(allow["policyDocument"]["Statement"][0]["Effect"], "Allow");
@@ -44,7 +49,12 @@ async fn allow_deny_and_unauthorized_fixtures() {
         keys,
         AnyJwks::Env(JwksEnv("UNUSED".into())),
     );
-    let with_jwt = Authorizer::new(RequestAuthorizer::with_jwt(routes(), verifier), secrets());
+    let with_jwt = Authorizer::new(
+        Decider::builder(routes(), secrets())
+            .jwt(verifier)
+            .build()
+            .unwrap(),
+    );
     let err = with_jwt.decide(&fixture("unauthorized")).await.unwrap_err();
     assert_eq!(err.to_string(), "Unauthorized");
 }

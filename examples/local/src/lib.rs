@@ -26,9 +26,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use hyper::header::HeaderName;
-use secure_serverless::authorizer::RequestAuthorizer;
+use secure_serverless::authorizer::Authorizer as Decider;
 use secure_serverless::cursor::CursorKey;
-use secure_serverless::jwt::{AnyJwks, JwtConfig, JwtVerifier, KeySet, NoRefresh};
+use secure_serverless::jwt::{JwtConfig, JwtVerifier, KeySet};
 use secure_serverless::logs::{LogStore, LogStoreConfig};
 use secure_serverless::repository::Repository;
 use secure_serverless::secret_source::{AnySource, CachedSecrets, FileSource};
@@ -227,18 +227,17 @@ impl Stack {
             AnySource::File(FileSource::new(secret_file.clone())),
             config.secret_cache_ttl,
         );
+        let decider = Decider::builder(authorizer::routes(), secrets).origin_header(ORIGIN_HEADER);
         let decider = if config.require_jwt {
             let keys = KeySet::new().with_hmac("local", &signing_key)?;
-            let verifier = JwtVerifier::with_source(
+            decider.jwt(JwtVerifier::new(
                 JwtConfig::new([ISSUER], [AUDIENCE])?,
                 keys,
-                AnyJwks::Fixed(NoRefresh),
-            );
-            RequestAuthorizer::with_jwt(authorizer::routes(), verifier)
+            ))
         } else {
-            RequestAuthorizer::without_jwt(authorizer::routes())
+            decider.origin_secret_only()
         }
-        .origin_header(ORIGIN_HEADER);
+        .build()?;
         let mut identity_sources = vec![HeaderName::from_static(ORIGIN_HEADER)];
         if config.require_jwt {
             identity_sources.push(HeaderName::from_static("authorization"));
@@ -269,7 +268,7 @@ impl Stack {
                     Integration::Reader(Arc::new(reader::Reader::new(store.clone()))),
                 ),
             ],
-            authorizer: Arc::new(authorizer::Authorizer::new(decider, secrets)),
+            authorizer: Arc::new(authorizer::Authorizer::new(decider)),
             identity_sources,
             cache_ttl: config.authorizer_cache_ttl,
             cache: Mutex::default(),

@@ -15,11 +15,11 @@ use super::claims::{VerifiedClaims, check_claim_types, check_claims};
 use super::config::{JwtConfig, TokenUse};
 use super::error::{JwtError, KeySourceError};
 use super::keys::KeySet;
-use super::source::{JwksSource, NoRefresh};
+use super::source::{AnyJwks, JwksSource, NoRefresh};
 use super::token::{decode_segment, media_type};
 
 /// Verifies tokens against a key set that can refresh itself.
-pub struct JwtVerifier<S = NoRefresh> {
+pub struct JwtVerifier<S = AnyJwks> {
     config: JwtConfig,
     keys: std::sync::RwLock<Arc<KeySet>>,
     source: S,
@@ -34,10 +34,10 @@ impl<S> fmt::Debug for JwtVerifier<S> {
     }
 }
 
-impl JwtVerifier<NoRefresh> {
+impl JwtVerifier<AnyJwks> {
     /// A verifier with a fixed key set.
     pub fn new(config: JwtConfig, keys: KeySet) -> Self {
-        Self::with_source(config, keys, NoRefresh)
+        Self::with_source(config, keys, AnyJwks::Fixed(NoRefresh))
     }
 }
 
