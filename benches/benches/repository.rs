@@ -20,7 +20,6 @@ fn bench(c: &mut Criterion) {
             Repository::new(
                 test_support::client().await,
                 test_support::unique_table_name("bench"),
-                CursorKey::new(&[7u8; 32]).unwrap(),
             ),
             LogStoreConfig::default(),
         );
@@ -42,10 +41,13 @@ fn bench(c: &mut Criterion) {
         "DynamoDB Local: newest 25 records (8 shard queries + merge)",
         |b| {
             b.iter(|| {
-                rt.block_on(store.list(&ListQuery {
-                    limit: 25,
-                    ..ListQuery::default()
-                }))
+                rt.block_on(store.list(
+                    &ListQuery {
+                        limit: 25,
+                        ..ListQuery::default()
+                    },
+                    &CursorKey::new(&[7u8; 32]).unwrap(),
+                ))
                 .unwrap()
             })
         },

@@ -76,7 +76,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::config::{ConfigError, Vars};
-use crate::cursor::CursorError;
+use crate::cursor::{CursorError, CursorKey};
 use crate::envelope::{LAMBDA_SYNC_RESPONSE_LIMIT, escaped_len};
 use crate::log_entry::{LogEntryError, LogEntryParser, LogType};
 use crate::repository::{
@@ -412,7 +412,7 @@ impl LogStore {
     /// # Errors
     /// [`RepoError::Cursor`] for a cursor from another listing or edited, or
     /// another classified error.
-    pub async fn list(&self, q: &ListQuery) -> Result<LogPage, RepoError> {
+    pub async fn list(&self, q: &ListQuery, cursors: &CursorKey) -> Result<LogPage, RepoError> {
         let need = q.limit.clamp(1, MAX_PAGE_SIZE);
         let scope = format!(
             "logs|{}|{}|{}|{:?}|{:?}",
@@ -424,7 +424,7 @@ impl LogStore {
         );
         let mut upper = q.to_ms.map(id_ceiling);
         if let Some(c) = &q.cursor {
-            let pos: Position = self.repo_cursor_open(&scope, c)?;
+            let pos: Position = cursors.open(&scope, c)?;
             let before: Uuid = pos
                 .before
                 .parse()
@@ -464,8 +464,8 @@ impl LogStore {
                 limit: need,
                 cursor: None,
             };
-            let repo = self.repo.clone();
-            tasks.spawn(async move { repo.query::<LogItem>(&query).await });
+            let (repo, cursors) = (self.repo.clone(), cursors.clone());
+            tasks.spawn(async move { repo.query::<LogItem>(&query, &cursors).await });
         }
         let mut merged: Vec<LogItem> = Vec::new();
         let mut cutoff: Option<String> = None;
@@ -509,7 +509,7 @@ impl LogStore {
         }
         more |= items.len() < total;
         let next_cursor = match (more, items.last()) {
-            (true, Some(last)) => Some(self.repo_cursor_seal(
+            (true, Some(last)) => Some(cursors.seal(
                 &scope,
                 &Position {
                     before: last.id.clone(),
@@ -518,14 +518,6 @@ impl LogStore {
             _ => None,
         };
         Ok(LogPage { items, next_cursor })
-    }
-
-    fn repo_cursor_open(&self, scope: &str, token: &str) -> Result<Position, RepoError> {
-        Ok(self.repo.cursor_key().open(scope, token)?)
-    }
-
-    fn repo_cursor_seal(&self, scope: &str, p: &Position) -> Result<String, RepoError> {
-        Ok(self.repo.cursor_key().seal(scope, p)?)
     }
 }
 

@@ -237,7 +237,6 @@ pub struct Page<T> {
 pub struct Repository {
     client: Client,
     table: String,
-    cursor_key: CursorKey,
     max_page_size: u32,
     batch_attempts: u32,
     batch_base_delay: Duration,
@@ -267,29 +266,12 @@ pub fn client_with_timeouts(
 pub const DEFAULT_MAX_PAGE_SIZE: u32 = 100;
 
 impl Repository {
-    /// A repository for `table` whose cursors are sealed with a random key
-    /// made for this process: fine for one instance; give every instance the
-    /// same key with [`with_cursor_key`](Self::with_cursor_key) when cursors
-    /// cross instances (Lambda).
-    pub fn new_with_random_cursor_key(client: Client, table: impl Into<String>) -> Self {
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).expect("the operating system's random source is available");
-        Self::new(client, table, CursorKey::new(&key).expect("32 bytes"))
-    }
-
-    /// Replaces the cursor key.
-    #[must_use]
-    pub fn with_cursor_key(mut self, key: CursorKey) -> Self {
-        self.cursor_key = key;
-        self
-    }
-
-    /// A repository for `table`; `cursor_key` authenticates its cursors.
-    pub fn new(client: Client, table: impl Into<String>, cursor_key: CursorKey) -> Self {
+    /// A repository for `table`. Paginating reads take the [`CursorKey`]
+    /// that seals their cursors; writes need none.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
         Repository {
             client,
             table: table.into(),
-            cursor_key,
             max_page_size: DEFAULT_MAX_PAGE_SIZE,
             batch_attempts: 8,
             batch_base_delay: Duration::from_millis(25),
@@ -315,11 +297,6 @@ impl Repository {
     /// The table name.
     pub fn table(&self) -> &str {
         &self.table
-    }
-
-    /// The key that seals this repository's cursors.
-    pub fn cursor_key(&self) -> &CursorKey {
-        &self.cursor_key
     }
 
     /// The SDK client.
@@ -477,18 +454,23 @@ impl Repository {
         Ok(serde_dynamo::from_item(item)?)
     }
 
-    /// One page of a query.
+    /// One page of a query; `cursors` opens the query's cursor and seals the
+    /// next one.
     ///
     /// # Errors
     /// [`RepoError::Cursor`] for a cursor that is not from this query, or
     /// another classified error.
-    pub async fn query<T: Item>(&self, q: &Query) -> Result<Page<T>, RepoError> {
+    pub async fn query<T: Item>(
+        &self,
+        q: &Query,
+        cursors: &CursorKey,
+    ) -> Result<Page<T>, RepoError> {
         let keys = q.index.map_or(T::KEYS, |i| i.keys);
         let scope = q.scope(&self.table);
         let start: Option<HashMap<String, String>> = match &q.cursor {
             None => None,
             Some(c) => {
-                let lek: HashMap<String, String> = self.cursor_key.open(&scope, c)?;
+                let lek: HashMap<String, String> = cursors.open(&scope, c)?;
                 // Defence in depth: the position must lie in the queried partition.
                 if lek.get(keys.partition) != Some(&q.partition) {
                     return Err(RepoError::Cursor(CursorError::Invalid));
@@ -553,7 +535,7 @@ impl Repository {
                         _ => None,
                     })
                     .collect();
-                Some(self.cursor_key.seal(&scope, &position)?)
+                Some(cursors.seal(&scope, &position)?)
             }
         };
         Ok(Page { items, cursor })

@@ -22,7 +22,7 @@ fn key() -> CursorKey {
 async fn store(shards: u8) -> (LogStore, TestTable) {
     let client = test_support::client().await;
     let name = test_support::unique_table_name("logs");
-    let repo = Repository::new(client.clone(), name.clone(), key());
+    let repo = Repository::new(client.clone(), name.clone());
     let store = LogStore::new(
         repo,
         LogStoreConfig {
@@ -46,7 +46,7 @@ async fn list_all(store: &LogStore, q: ListQuery) -> Vec<secure_serverless::logs
     let mut out = Vec::new();
     let mut q = q;
     loop {
-        let page = store.list(&q).await.unwrap();
+        let page = store.list(&q, &key()).await.unwrap();
         assert!(page.items.len() <= q.limit as usize);
         out.extend(page.items);
         match page.next_cursor {
@@ -219,7 +219,7 @@ async fn pages_return_every_record_once_newest_first_across_1mb_truncation() {
     // Prove the premise: one shard's page of 100 is cut short by the 1 MB limit.
     let raw = store
         .repository()
-        .query::<RawLog>(&Query::partition("LOG#00", 100))
+        .query::<RawLog>(&Query::partition("LOG#00", 100), &key())
         .await
         .unwrap();
     assert!(
@@ -302,10 +302,13 @@ async fn type_filter_time_range_and_cursor_tampering() {
     );
 
     let page = store
-        .list(&ListQuery {
-            limit: 5,
-            ..Default::default()
-        })
+        .list(
+            &ListQuery {
+                limit: 5,
+                ..Default::default()
+            },
+            &key(),
+        )
         .await
         .unwrap();
     let cursor = page.next_cursor.unwrap();
@@ -314,11 +317,14 @@ async fn type_filter_time_range_and_cursor_tampering() {
     let tampered = String::from_utf8_lossy(&tampered).into_owned();
     assert!(matches!(
         store
-            .list(&ListQuery {
-                limit: 5,
-                cursor: Some(tampered),
-                ..Default::default()
-            })
+            .list(
+                &ListQuery {
+                    limit: 5,
+                    cursor: Some(tampered),
+                    ..Default::default()
+                },
+                &key()
+            )
             .await,
         Err(RepoError::Cursor(_))
     ));
@@ -330,15 +336,11 @@ async fn type_filter_time_range_and_cursor_tampering() {
         ..Default::default()
     };
     assert!(matches!(
-        store.list(&other).await,
+        store.list(&other, &key()).await,
         Err(RepoError::Cursor(_))
     ));
     // a cursor sealed under another key is refused
-    let foreign = Repository::new(
-        test_support::client().await,
-        store.repository().table(),
-        CursorKey::new(&[9u8; 32]).unwrap(),
-    );
+    let foreign = Repository::new(test_support::client().await, store.repository().table());
     let foreign = LogStore::new(
         foreign,
         LogStoreConfig {
@@ -348,11 +350,14 @@ async fn type_filter_time_range_and_cursor_tampering() {
     );
     assert!(matches!(
         foreign
-            .list(&ListQuery {
-                limit: 5,
-                cursor: Some(cursor),
-                ..Default::default()
-            })
+            .list(
+                &ListQuery {
+                    limit: 5,
+                    cursor: Some(cursor),
+                    ..Default::default()
+                },
+                &CursorKey::new(&[9u8; 32]).unwrap()
+            )
             .await,
         Err(RepoError::Cursor(_))
     ));
@@ -394,7 +399,7 @@ async fn generic_repository_create_only_get_batch_and_query_pages() {
         Some(test_support::Key::string("sk")),
     )
     .await;
-    let repo = Repository::new(table.client.clone(), table.name.clone(), key());
+    let repo = Repository::new(table.client.clone(), table.name.clone());
     let n = Note {
         pk: "a".into(),
         sk: "001".into(),
@@ -426,7 +431,7 @@ async fn generic_repository_create_only_get_batch_and_query_pages() {
     let mut q = Query::partition("b", 7);
     let mut seen = Vec::new();
     loop {
-        let page = repo.query::<Note>(&q).await.unwrap();
+        let page = repo.query::<Note>(&q, &key()).await.unwrap();
         seen.extend(page.items.into_iter().map(|n| n.sk));
         match page.cursor {
             Some(c) => q.cursor = Some(c),
@@ -436,11 +441,14 @@ async fn generic_repository_create_only_get_batch_and_query_pages() {
     let expected: Vec<String> = (0..60).rev().map(|i| format!("{i:03}")).collect();
     assert_eq!(seen, expected);
     // A cursor for partition "b" cannot read partition "a".
-    let page = repo.query::<Note>(&Query::partition("b", 5)).await.unwrap();
+    let page = repo
+        .query::<Note>(&Query::partition("b", 5), &key())
+        .await
+        .unwrap();
     let mut other = Query::partition("a", 5);
     other.cursor = page.cursor;
     assert!(matches!(
-        repo.query::<Note>(&other).await,
+        repo.query::<Note>(&other, &key()).await,
         Err(RepoError::Cursor(_))
     ));
 }

@@ -19,7 +19,6 @@ use aws_smithy_types::error::ErrorMetadata;
 fn meta(code: &str) -> ErrorMetadata {
     ErrorMetadata::builder().code(code).build()
 }
-use secure_serverless::cursor::CursorKey;
 use secure_serverless::log_entry::LogEntryParser;
 use secure_serverless::logs::{LogStore, LogStoreConfig, LogWriter, WriteError};
 use secure_serverless::repository::{Item, KeySchema, RepoError, Repository};
@@ -40,8 +39,7 @@ impl Item for Row {
 }
 
 fn repo(client: Client) -> Repository {
-    Repository::new(client, "t", CursorKey::new(&[1u8; 32]).unwrap())
-        .batch_retries(4, Duration::from_millis(1))
+    Repository::new(client, "t").batch_retries(4, Duration::from_millis(1))
 }
 
 fn unprocessed(n: usize) -> BatchWriteItemOutput {

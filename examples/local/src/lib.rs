@@ -213,7 +213,7 @@ impl Stack {
 
         let cursor_key = CursorKey::new(random_token(32).as_bytes())?.with_ttl(config.cursor_ttl);
         let store = LogStore::new(
-            Repository::new(client, config.table.clone(), cursor_key),
+            Repository::new(client, config.table.clone()),
             LogStoreConfig {
                 shards: config.log_shards,
                 ..LogStoreConfig::default()
@@ -265,7 +265,7 @@ impl Stack {
                 (
                     "GET",
                     "/stats",
-                    Integration::Reader(Arc::new(reader::Reader::new(store.clone()))),
+                    Integration::Reader(Arc::new(reader::Reader::new(store.clone(), cursor_key))),
                 ),
             ],
             authorizer: Arc::new(authorizer::Authorizer::new(decider)),

@@ -43,7 +43,7 @@ async fn writes_across(outage: impl AsyncFnOnce(&Mutex<PrivateDynamoDb>)) -> Run
     // The table first, with the SDK's default timeouts: a JVM that has just
     // started on a busy machine can take longer than the stack's 2 s budget.
     let setup = secure_serverless::logs::LogStore::new(
-        secure_serverless::repository::Repository::new_with_random_cursor_key(
+        secure_serverless::repository::Repository::new(
             ddb.lock().await.client().await,
             c.table.clone(),
         ),
@@ -96,7 +96,14 @@ async fn writes_across(outage: impl AsyncFnOnce(&Mutex<PrivateDynamoDb>)) -> Run
         ..ListQuery::default()
     };
     loop {
-        let page = s.store.list(&q).await.unwrap();
+        let page = s
+            .store
+            .list(
+                &q,
+                &secure_serverless::cursor::CursorKey::new(&[4u8; 32]).unwrap(),
+            )
+            .await
+            .unwrap();
         stored.extend(page.items.into_iter().map(|r| r.id));
         match page.next_cursor {
             Some(c) => q.cursor = Some(c),

@@ -45,12 +45,13 @@ use secure_serverless::secret_source::{AnySource, SecretSource};
 #[derive(Debug)]
 pub struct Reader {
     store: LogStore,
+    cursors: CursorKey,
 }
 
 impl Reader {
-    /// A reader on `store`.
-    pub fn new(store: LogStore) -> Self {
-        Reader { store }
+    /// A reader on `store` whose cursors `cursors` seals.
+    pub fn new(store: LogStore, cursors: CursorKey) -> Self {
+        Reader { store, cursors }
     }
 
     /// Reads the configuration described in the crate docs.
@@ -76,7 +77,8 @@ impl Reader {
             key = key.with_previous(previous.expose_secret().as_bytes())?;
         }
         Ok(Reader {
-            store: LogStore::new(Repository::new(client, table, key), config),
+            store: LogStore::new(Repository::new(client, table), config),
+            cursors: key,
         })
     }
 
@@ -147,25 +149,30 @@ impl Reader {
                     .field("from"),
             );
         }
-        let page = self.store.list(&q).await.map_err(|e| match e {
-            RepoError::Cursor(CursorError::Expired) => ApiError::bad_request(
-                "cursor_expired",
-                "cursor has expired; start the listing again without a cursor",
-            )
-            .field("cursor"),
-            RepoError::Cursor(_) => {
-                ApiError::bad_request("invalid_cursor", "cursor is not a cursor of this listing")
-                    .field("cursor")
-            }
-            e if e.is_retryable() => {
-                tracing::warn!(error = %e, "storage unavailable");
-                ApiError::unavailable(1)
-            }
-            e => {
-                tracing::error!(error = ?e, "storage error");
-                ApiError::new(500, "storage_error", "records could not be read")
-            }
-        })?;
+        let page = self
+            .store
+            .list(&q, &self.cursors)
+            .await
+            .map_err(|e| match e {
+                RepoError::Cursor(CursorError::Expired) => ApiError::bad_request(
+                    "cursor_expired",
+                    "cursor has expired; start the listing again without a cursor",
+                )
+                .field("cursor"),
+                RepoError::Cursor(_) => ApiError::bad_request(
+                    "invalid_cursor",
+                    "cursor is not a cursor of this listing",
+                )
+                .field("cursor"),
+                e if e.is_retryable() => {
+                    tracing::warn!(error = %e, "storage unavailable");
+                    ApiError::unavailable(1)
+                }
+                e => {
+                    tracing::error!(error = ?e, "storage error");
+                    ApiError::new(500, "storage_error", "records could not be read")
+                }
+            })?;
         tracing::info!(
             status = 200,
             items = page.items.len(),

@@ -49,14 +49,11 @@ async fn stack() -> (writer::Writer, Reader) {
     let client = test_support::client().await;
     let table = test_support::unique_table_name("reader");
     let key = CursorKey::new(b"reader-test-cursor-key-32-bytes!").unwrap();
-    let store = LogStore::new(
-        Repository::new(client, table, key),
-        LogStoreConfig::default(),
-    );
+    let store = LogStore::new(Repository::new(client, table), LogStoreConfig::default());
     store.create_table().await.unwrap();
     (
         writer::Writer::new(store.clone(), 64 * 1024),
-        Reader::new(store),
+        Reader::new(store, key),
     )
 }
 

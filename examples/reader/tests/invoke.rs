@@ -30,11 +30,7 @@ async fn log_table(prefix: &str) -> (LogStore, String, test_support::TestTable) 
     let client = test_support::client().await;
     let name = test_support::unique_table_name(prefix);
     let store = LogStore::new(
-        Repository::new(
-            client.clone(),
-            name.clone(),
-            CursorKey::new(CURSOR_KEY.as_bytes()).unwrap(),
-        ),
+        Repository::new(client.clone(), name.clone()),
         LogStoreConfig::default(),
     );
     store.create_table().await.unwrap();
@@ -119,10 +115,13 @@ async fn rotated_cursor_key_trace_level_and_fail_closed_start_up() {
     let (old, name, _table) = log_table("reader-rotation").await;
     write_records(old.clone(), 3).await;
     let cursor = old
-        .list(&secure_serverless::logs::ListQuery {
-            limit: 1,
-            ..Default::default()
-        })
+        .list(
+            &secure_serverless::logs::ListQuery {
+                limit: 1,
+                ..Default::default()
+            },
+            &CursorKey::new(CURSOR_KEY.as_bytes()).unwrap(),
+        )
         .await
         .unwrap()
         .next_cursor

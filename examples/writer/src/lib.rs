@@ -164,7 +164,7 @@ impl Writer<LogStore> {
     pub fn from_vars(vars: &Vars<'_>, client: aws_sdk_dynamodb::Client) -> Result<Self, Error> {
         let table = vars.required("TABLE_NAME")?;
         let store = LogStore::new(
-            Repository::new_with_random_cursor_key(client, table),
+            Repository::new(client, table),
             LogStoreConfig::from_vars(vars)?,
         );
         let cap = vars

@@ -47,10 +47,7 @@ async fn storage_outage_is_503_then_recovers() {
     let sdk = test_support::sdk_config().await;
     let client = client_with_timeouts(&sdk, Duration::from_millis(800), Duration::from_secs(3));
     let table = test_support::unique_table_name("fault");
-    let store = LogStore::new(
-        Repository::new(client, table, CursorKey::new(&[5u8; 32]).unwrap()),
-        LogStoreConfig::default(),
-    );
+    let store = LogStore::new(Repository::new(client, table), LogStoreConfig::default());
     store.create_table().await.unwrap();
     let w = Writer::new(store, 64 * 1024);
     let acknowledged = std::cell::RefCell::new(Vec::new());
@@ -98,10 +95,13 @@ async fn storage_outage_is_503_then_recovers() {
     }
     let page = w
         .store()
-        .list(&ListQuery {
-            limit: 100,
-            ..Default::default()
-        })
+        .list(
+            &ListQuery {
+                limit: 100,
+                ..Default::default()
+            },
+            &CursorKey::new(&[5u8; 32]).unwrap(),
+        )
         .await
         .unwrap();
     let mut stored: Vec<String> = page.items.into_iter().map(|r| r.id).collect();

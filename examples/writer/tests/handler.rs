@@ -50,11 +50,7 @@ async fn writer() -> (Writer, test_support::TestTable) {
     let client = test_support::client().await;
     let name = test_support::unique_table_name("writer");
     let store = LogStore::new(
-        Repository::new(
-            client.clone(),
-            name.clone(),
-            CursorKey::new(&[3u8; 32]).unwrap(),
-        ),
+        Repository::new(client.clone(), name.clone()),
         LogStoreConfig::default(),
     );
     store.create_table().await.unwrap();
@@ -110,10 +106,13 @@ async fn created_with_receipt_and_sanitised_payload() {
     );
     let page = w
         .store()
-        .list(&ListQuery {
-            limit: 10,
-            ..Default::default()
-        })
+        .list(
+            &ListQuery {
+                limit: 10,
+                ..Default::default()
+            },
+            &CursorKey::new(&[3u8; 32]).unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(page.items[0].payload, "<b>hi</b>");
@@ -254,10 +253,13 @@ async fn idempotency_replay_and_conflict() {
     assert_json_error(&conflict, 409, "idempotency_conflict");
     let page = w
         .store()
-        .list(&ListQuery {
-            limit: 10,
-            ..Default::default()
-        })
+        .list(
+            &ListQuery {
+                limit: 10,
+                ..Default::default()
+            },
+            &CursorKey::new(&[3u8; 32]).unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(page.items.len(), 1);
@@ -300,7 +302,11 @@ async fn ten_thousand_concurrent_writes_are_all_stored_and_readable() {
     };
     let mut read = HashSet::new();
     loop {
-        let page = w.store().list(&q).await.unwrap();
+        let page = w
+            .store()
+            .list(&q, &CursorKey::new(&[3u8; 32]).unwrap())
+            .await
+            .unwrap();
         for item in page.items {
             assert!(read.insert(item.id), "a record was returned twice");
         }

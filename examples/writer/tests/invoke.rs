@@ -26,11 +26,7 @@ async fn log_table(prefix: &str) -> (LogStore, String, test_support::TestTable) 
     let client = test_support::client().await;
     let name = test_support::unique_table_name(prefix);
     let store = LogStore::new(
-        Repository::new(
-            client.clone(),
-            name.clone(),
-            CursorKey::new(&[5u8; 32]).unwrap(),
-        ),
+        Repository::new(client.clone(), name.clone()),
         LogStoreConfig::default(),
     );
     store.create_table().await.unwrap();
@@ -63,10 +59,13 @@ async fn fixtures_through_the_runtime_api() {
 
     // Exactly the one valid record is stored, sanitised.
     let page = store
-        .list(&ListQuery {
-            limit: 10,
-            ..ListQuery::default()
-        })
+        .list(
+            &ListQuery {
+                limit: 10,
+                ..ListQuery::default()
+            },
+            &CursorKey::new(&[5u8; 32]).unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(page.items.len(), 1);

@@ -72,11 +72,19 @@ impl JwksUrl {
         {
             return Err(bad());
         }
+        // `host:port` with a port that fits in 16 bits, or `host` alone.
+        let port = match authority.as_str().strip_prefix(authority.host()) {
+            Some("") => 443,
+            Some(rest) => rest
+                .strip_prefix(':')
+                .and_then(|p| p.parse::<u16>().ok())
+                .ok_or_else(bad)?,
+            None => return Err(bad()),
+        };
         let host = authority
             .host()
             .trim_start_matches('[')
             .trim_end_matches(']');
-        let port = authority.port_u16().unwrap_or(443);
         if host.is_empty()
             || tokio_rustls::rustls::pki_types::ServerName::try_from(host.to_owned()).is_err()
         {
