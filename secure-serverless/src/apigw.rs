@@ -1,13 +1,34 @@
 //! The HTTP edge of API Gateway proxy handlers: strict request access and
-//! uniform JSON answers.
+//! uniform answers.
 //!
-//! Every answer carries `Content-Type: application/json`,
-//! `X-Content-Type-Options: nosniff` and `Cache-Control: no-store`. Errors are
-//! `{"error": {"code": ..., "message": ..., "field": ...}}` with a 4xx status
-//! that names the problem, or 503 with `Retry-After` when storage is
-//! temporarily unavailable. A handler built on this module always answers: it
-//! never returns an error to the runtime, so API Gateway never turns a bad
-//! request into a 502.
+//! Every answer carries `X-Content-Type-Options: nosniff` and
+//! `Cache-Control: no-store`. Successes are `application/json`; errors are
+//! RFC 9457 problem details (`application/problem+json`,
+//! <https://www.rfc-editor.org/rfc/rfc9457>) with two extension members, a
+//! stable machine-readable `code` and, when one request field is at fault,
+//! its name in `field`:
+//!
+//! ```json
+//! {"type": "about:blank", "title": "Bad Request", "status": 400,
+//!  "detail": "limit must be an integer from 1 to 100", "code": "invalid_limit", "field": "limit"}
+//! ```
+//!
+//! A handler built on this module always answers: it never returns an error
+//! to the runtime, so API Gateway never turns a bad request into a 502. The
+//! library's own errors become answers through `From` (so `?` maps them):
+//!
+//! | status | `code` | `field` | from |
+//! |---|---|---|---|
+//! | 400 | `duplicate_header`, `invalid_header` | the header | [`single_header`] |
+//! | 400 | `unknown_parameter`, `duplicate_parameter` | the parameter | [`query_params`] |
+//! | 400 | `invalid_body_encoding` | | [`body_bytes`] |
+//! | 415 | `unsupported_media_type` | `content-type` | [`require_json`] |
+//! | 400, 413, 422 | the entry error's code (`invalid_json`, `missing_field`, `payload_too_large`, `control_character`, ...) | the field | `LogEntryError` |
+//! | 400 | `invalid_idempotency_key` | `idempotency-key` | `BadIdempotencyKey` |
+//! | 400 | `invalid_cursor`, `cursor_expired` | `cursor` | `CursorError`, `RepoError::Cursor` |
+//! | 413 | `payload_too_large` | `payload` | `RepoError::ItemTooLarge` |
+//! | 503 (+ `Retry-After: 1`) | `storage_unavailable` | | a throttled or unavailable store |
+//! | 500 | `storage_error`, `internal` | | anything else (details are logged, never sent) |
 //!
 //! ```
 //! use secure_serverless::apigw::{ApiError, json_response};
@@ -16,8 +37,11 @@
 //! assert_eq!(ok.status_code, 201);
 //! let err = ApiError::bad_request("invalid_limit", "limit must be 1 to 100").field("limit").into_response();
 //! assert_eq!(err.status_code, 400);
+//! assert_eq!(err.headers["content-type"], "application/problem+json");
 //! assert_eq!(err.headers["x-content-type-options"], "nosniff");
 //! ```
+
+mod from_errors;
 
 use std::borrow::Cow;
 
@@ -32,9 +56,9 @@ pub type ProxyRequest = ApiGatewayProxyRequest;
 /// An API Gateway REST proxy response.
 pub type ProxyResponse = ApiGatewayProxyResponse;
 
-fn security_headers() -> HeaderMap {
+fn security_headers(content_type: &'static str) -> HeaderMap {
     let mut h = HeaderMap::new();
-    h.insert("content-type", HeaderValue::from_static("application/json"));
+    h.insert("content-type", HeaderValue::from_static(content_type));
     h.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
@@ -45,13 +69,19 @@ fn security_headers() -> HeaderMap {
 
 /// A JSON answer with the security headers.
 pub fn json_response<T: Serialize + ?Sized>(status: u16, body: &T) -> ProxyResponse {
-    let text = serde_json::to_string(body).unwrap_or_else(|_| {
-        r#"{"error":{"code":"internal","message":"response could not be encoded"}}"#.to_owned()
-    });
+    match serde_json::to_string(body) {
+        Ok(text) => response(status, "application/json", text),
+        Err(_) => {
+            ApiError::new(500, "internal", "the response could not be encoded").into_response()
+        }
+    }
+}
+
+fn response(status: u16, content_type: &'static str, body: String) -> ProxyResponse {
     let mut r = ProxyResponse::default();
     r.status_code = i64::from(status);
-    r.headers = security_headers();
-    r.body = Some(Body::Text(text));
+    r.headers = security_headers(content_type);
+    r.body = Some(Body::Text(body));
     r
 }
 
@@ -65,15 +95,16 @@ pub struct ApiError {
     retry_after: Option<u32>,
 }
 
+/// An RFC 9457 problem details object with this crate's two extension
+/// members.
 #[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: &'a str,
     code: &'a str,
-    message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
 }
@@ -117,18 +148,31 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         self.code
     }
-    /// The answer.
+    /// The human-readable detail.
+    pub fn detail(&self) -> &str {
+        &self.message
+    }
+    /// The request field at fault, if one is.
+    pub fn field_name(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+    /// The answer: `application/problem+json` with the security headers.
     pub fn into_response(self) -> ProxyResponse {
-        let mut r = json_response(
-            self.status,
-            &ErrorBody {
-                error: ErrorDetail {
-                    code: self.code,
-                    message: &self.message,
-                    field: self.field.as_deref(),
-                },
-            },
-        );
+        let title = aws_lambda_events::http::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Error");
+        let problem = Problem {
+            kind: "about:blank",
+            title,
+            status: self.status,
+            detail: &self.message,
+            code: self.code,
+            field: self.field.as_deref(),
+        };
+        // Strings and numbers only: serialising cannot fail.
+        let body = serde_json::to_string(&problem).unwrap_or_default();
+        let mut r = response(self.status, "application/problem+json", body);
         if let Some(s) = self.retry_after {
             r.headers.insert("retry-after", HeaderValue::from(s));
         }

@@ -1,28 +1,23 @@
-//! Security building blocks for AWS serverless APIs.
-//!
-//! `secure-serverless` rebuilds, as a library, the pieces a small API behind
-//! CloudFront, AWS WAF, API Gateway and Lambda needs to be secure by
-//! construction. Every concern is a cargo feature, off by default, so each
-//! Lambda binary links only what it uses:
-//!
-//! | feature | module | what |
-//! |---|---|---|
-//! | `sanitize` | [`sanitize`] | HTML sanitiser on `ammonia`: allow-lists, limits, fast path, stable output |
-//! | `log_entry` | [`log_entry`] | the typed `{type, payload}` request and its validation |
-//! | `policy` | [`arn`], [`policy`] | method/route ARNs, authorizer policies, API Gateway-style evaluation |
-//! | `secret` | [`secret`] | constant-time secret-header check over current + previous secrets |
-//! | `secret_source` | [`secret_source`] | secrets from the Parameters and Secrets Lambda Extension (no SDK), env or file |
-//! | `jwt`, `jwks-https` | [`jwt`] | strict JWT verification, JWKS from a file, env or HTTPS URL |
-//! | `authorizer` | [`authorizer`] | the REQUEST authorizer decision: origin secret, bearer JWT, scopes to routes |
-//! | `cursor`, `repository` | [`cursor`], [`repository`] | sealed pagination cursors, typed DynamoDB repository |
-//! | `logs` | [`logs`] | the sanitising, idempotent log writer and its newest-first reader |
-//! | `apigw` | [`apigw`] | API Gateway proxy answers: JSON errors, status codes |
-//! | `lambda_log` | [`lambda_log`] | Lambda logging set-up without a regex engine |
-//! | `tracing` | | `tracing` events from the modules above |
-//! | (always) | [`config`] | settings from the environment, failing closed on missing or blank values |
-//! | (always) | [`envelope`] | the size of a Lambda proxy response, escaping included |
-//!
-//! The crate forbids `unsafe` code and documents every public item.
+#![cfg_attr(
+    all(
+        feature = "sanitize",
+        feature = "jwt",
+        feature = "authorizer",
+        feature = "logs",
+        feature = "apigw"
+    ),
+    doc = include_str!("../README.md")
+)]
+#![cfg_attr(
+    not(all(
+        feature = "sanitize",
+        feature = "jwt",
+        feature = "authorizer",
+        feature = "logs",
+        feature = "apigw"
+    )),
+    doc = "Security building blocks for AWS Lambda APIs (the crate README, with an example per job, is this page when the `sanitize`, `jwt`, `authorizer`, `logs` and `apigw` features are on)."
+)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -87,3 +82,34 @@ pub mod lambda_log;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+
+// The types a user names, in one list (each module keeps the rest).
+#[cfg(feature = "apigw")]
+pub use apigw::ApiError;
+#[cfg(feature = "policy")]
+pub use arn::MethodArn;
+#[cfg(feature = "authorizer")]
+pub use authorizer::{
+    Authorizer, AuthorizerBuilder, AuthorizerConfigError, AuthorizerError, RouteTable,
+};
+pub use config::{ConfigError, Vars};
+#[cfg(feature = "cursor")]
+pub use cursor::{CursorError, CursorKey};
+#[cfg(feature = "jwks-https")]
+pub use jwt::JwksUrl;
+#[cfg(feature = "jwt")]
+pub use jwt::{AnyJwks, JwtConfig, JwtConfigError, JwtError, JwtVerifier, KeySet, VerifiedClaims};
+#[cfg(feature = "log_entry")]
+pub use log_entry::{LogEntryError, LogEntryParser, LogType};
+#[cfg(feature = "logs")]
+pub use logs::{ListQuery, LogPage, LogStore, LogStoreConfig, LogWriter, WriteError};
+#[cfg(feature = "policy")]
+pub use policy::{Decision, Policy, PolicyBuilder, PolicyError};
+#[cfg(feature = "repository")]
+pub use repository::{RepoError, Repository};
+#[cfg(feature = "sanitize")]
+pub use sanitize::{AllowListError, SanitizeError, Sanitizer, SanitizerBuilder};
+#[cfg(feature = "secret")]
+pub use secret::AcceptedSecrets;
+#[cfg(feature = "secret_source")]
+pub use secret_source::{AnySource, CachedSecrets, SecretSourceError};

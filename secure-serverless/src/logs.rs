@@ -112,13 +112,14 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 /// What a page keeps aside for everything but its records: the proxy
 /// envelope and its headers, the page's own JSON, and a cursor of up to
 /// [`crate::cursor::MAX_CURSOR_BYTES`].
-pub const PAGE_ENVELOPE_RESERVE: usize = 8 * 1024;
+pub(crate) const PAGE_ENVELOPE_RESERVE: usize = 8 * 1024;
 /// The most one stored record can weigh in a proxy response: its id,
 /// timestamp, type and payload are part of a 400 KB item, the record's JSON
 /// adds 46 bytes of names and punctuation (64 counted), and every byte is at
 /// worst seven once escaped twice (a control character is `\u0001` in the
 /// body, `\\u0001` in the envelope); plus its comma.
-pub const MAX_RECORD_RESPONSE_BYTES: usize = 7 * (crate::repository::MAX_ITEM_BYTES + 64) + 1;
+pub(crate) const MAX_RECORD_RESPONSE_BYTES: usize =
+    7 * (crate::repository::MAX_ITEM_BYTES + 64) + 1;
 /// The smallest page budget accepted: the largest record still fits.
 pub const MIN_PAGE_BYTES: usize = MAX_RECORD_RESPONSE_BYTES + PAGE_ENVELOPE_RESERVE;
 /// The default page budget: 4,000,000 bytes, a third under Lambda's limit.

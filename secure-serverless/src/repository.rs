@@ -45,7 +45,7 @@ use serde::de::DeserializeOwned;
 use crate::cursor::{CursorError, CursorKey};
 
 mod item_size;
-pub use item_size::{MAX_ITEM_BYTES, MAX_NUMBER_BYTES, item_size};
+pub use item_size::{MAX_ITEM_BYTES, item_size};
 
 /// A DynamoDB item as the SDK sees it.
 pub type Attributes = HashMap<String, AttributeValue>;
@@ -133,7 +133,7 @@ impl RepoError {
 }
 
 /// Classifies an SDK error by its transport outcome and service error code.
-pub fn classify<E, R>(err: SdkError<E, R>) -> RepoError
+pub(crate) fn classify<E, R>(err: SdkError<E, R>) -> RepoError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,

@@ -82,7 +82,7 @@ async fn large_writes_of_every_kind_never_break_a_page() {
             if a.status == 201 {
                 stored.insert(v["id"].as_str().unwrap().to_owned());
             } else {
-                assert_eq!(v["error"]["field"], "payload", "{kind}: {v}");
+                assert_eq!(v["field"], "payload", "{kind}: {v}");
             }
             *tally.entry((kind, a.status)).or_default() += 1;
         }
@@ -118,8 +118,8 @@ async fn a_payload_that_outgrows_the_item_limit_is_413_and_writes_nothing() {
         let a = post(s.edge, &write, &body("a", &"<a>".repeat(21_845)), &extra).await;
         assert_eq!(a.status, 413, "{}", String::from_utf8_lossy(&a.body));
         let v = a.json();
-        assert_eq!(v["error"]["field"], "payload", "{v}");
-        assert_eq!(v["error"]["code"], "payload_too_large", "{v}");
+        assert_eq!(v["field"], "payload", "{v}");
+        assert_eq!(v["code"], "payload_too_large", "{v}");
     }
     assert_eq!(t.count().await, before, "an over-large record was written");
     s.shutdown().await;
@@ -164,7 +164,7 @@ async fn idempotency_keys_belong_to_their_caller() {
     assert_eq!(retry.json()["id"], alice_id.as_str());
     let conflict = post(s.edge, &alice, &body("audit", "changed"), &key).await;
     assert_eq!(conflict.status, 409);
-    assert_eq!(conflict.json()["error"]["field"], "idempotency-key");
+    assert_eq!(conflict.json()["field"], "idempotency-key");
     // The hash covers the body as received: the same JSON spaced otherwise
     // is another request.
     let spaced = post(s.edge, &alice, &a_body.replace(':', ": "), &key).await;
@@ -203,8 +203,8 @@ async fn cursors_expire_and_foreign_ones_are_refused() {
         .unwrap();
     let foreign = get(s.edge, &format!("/stats?cursor={other}"), Some(&read)).await;
     assert_eq!(foreign.status, 400);
-    assert_eq!(foreign.json()["error"]["code"], "invalid_cursor");
-    assert_eq!(foreign.json()["error"]["field"], "cursor");
+    assert_eq!(foreign.json()["code"], "invalid_cursor");
+    assert_eq!(foreign.json()["field"], "cursor");
 
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     let expired = get(
@@ -220,8 +220,8 @@ async fn cursors_expire_and_foreign_ones_are_refused() {
         String::from_utf8_lossy(&expired.body)
     );
     let v = expired.json();
-    assert_eq!(v["error"]["code"], "cursor_expired", "{v}");
-    assert_eq!(v["error"]["field"], "cursor");
+    assert_eq!(v["code"], "cursor_expired", "{v}");
+    assert_eq!(v["field"], "cursor");
     s.shutdown().await;
 }
 

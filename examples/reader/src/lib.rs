@@ -33,7 +33,7 @@ use lambda_runtime::{Error, LambdaEvent};
 use secrecy::ExposeSecret;
 use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
 use secure_serverless::config::Vars;
-use secure_serverless::cursor::{CursorError, CursorKey};
+use secure_serverless::cursor::CursorKey;
 use secure_serverless::log_entry::LogType;
 use secure_serverless::logs::{
     DEFAULT_PAGE_SIZE, ListQuery, LogStore, LogStoreConfig, MAX_PAGE_SIZE, parse_rfc3339_millis,
@@ -149,30 +149,13 @@ impl Reader {
                     .field("from"),
             );
         }
-        let page = self
-            .store
-            .list(&q, &self.cursors)
-            .await
-            .map_err(|e| match e {
-                RepoError::Cursor(CursorError::Expired) => ApiError::bad_request(
-                    "cursor_expired",
-                    "cursor has expired; start the listing again without a cursor",
-                )
-                .field("cursor"),
-                RepoError::Cursor(_) => ApiError::bad_request(
-                    "invalid_cursor",
-                    "cursor is not a cursor of this listing",
-                )
-                .field("cursor"),
-                e if e.is_retryable() => {
-                    tracing::warn!(error = %e, "storage unavailable");
-                    ApiError::unavailable(1)
-                }
-                e => {
-                    tracing::error!(error = ?e, "storage error");
-                    ApiError::new(500, "storage_error", "records could not be read")
-                }
-            })?;
+        let page = self.store.list(&q, &self.cursors).await.inspect_err(|e| {
+            if e.is_retryable() {
+                tracing::warn!(error = %e, "storage unavailable");
+            } else if !matches!(e, RepoError::Cursor(_)) {
+                tracing::error!(error = ?e, "storage error");
+            }
+        })?;
         tracing::info!(
             status = 200,
             items = page.items.len(),

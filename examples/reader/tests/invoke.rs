@@ -100,7 +100,7 @@ async fn pages_through_the_runtime_api() {
     );
     let (status, err) = response(&invalid.stdout);
     assert_eq!(status, 400, "{err}");
-    assert_eq!(err["error"]["field"], "limit");
+    assert_eq!(err["field"], "limit");
 }
 
 const NEW_CURSOR_KEY: &str = "reader-invoke-cursor-key-after-rotation";

@@ -35,7 +35,7 @@ use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
 use secure_serverless::config::Vars;
 use secure_serverless::log_entry::LogEntryParser;
 use secure_serverless::logs::{Appended, LogSink, LogStore, LogStoreConfig, LogWriter, WriteError};
-use secure_serverless::repository::{RepoError, Repository};
+use secure_serverless::repository::Repository;
 use secure_serverless::sanitize::Sanitizer;
 
 /// The handler's state, built once per cold start: the DynamoDB log store
@@ -97,39 +97,19 @@ impl<S: LogSink> Writer<S> {
                 .field("idempotency-key"));
             }
         };
-        let outcome = self.inner.write(&caller, &body, key).await.map_err(|e| match e {
-            WriteError::Invalid(e) => {
-                let err = ApiError::new(e.http_status(), e.code(), e.to_string());
-                match e.field() {
-                    Some(f) => err.field(secure_serverless::untrusted::excerpt(f)),
-                    None => err,
+        let outcome = self
+            .inner
+            .write(&caller, &body, key)
+            .await
+            .inspect_err(|e| {
+                if let WriteError::Storage(e) = e {
+                    if e.is_retryable() {
+                        tracing::warn!(error = %e, "storage unavailable");
+                    } else {
+                        tracing::error!(error = ?e, "storage error");
+                    }
                 }
-            }
-            WriteError::IdempotencyKey(e) => {
-                ApiError::bad_request("invalid_idempotency_key", e.to_string())
-                    .field("idempotency-key")
-            }
-            WriteError::Storage(RepoError::ItemTooLarge { bytes, limit }) => ApiError::new(
-                413,
-                "payload_too_large",
-                format!(
-                    "the sanitised payload makes a record of {bytes} bytes, over the storage limit of {limit}; send a smaller payload or less markup"
-                ),
-            )
-            .field("payload"),
-            WriteError::Storage(e) if e.is_retryable() => {
-                tracing::warn!(error = %e, "storage unavailable");
-                ApiError::unavailable(1)
-            }
-            WriteError::Storage(e) => {
-                tracing::error!(error = ?e, "storage error");
-                ApiError::new(500, "storage_error", "the record could not be stored")
-            }
-            other => {
-                tracing::error!(error = ?other, "unexpected error");
-                ApiError::new(500, "internal", "the record could not be stored")
-            }
-        })?;
+            })?;
         match outcome {
             Appended::Created(receipt) => {
                 tracing::info!(status = 201, id = receipt.id, "record stored");

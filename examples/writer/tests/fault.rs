@@ -59,7 +59,7 @@ async fn storage_outage_is_503_then_recovers() {
                 .borrow_mut()
                 .push(v["id"].as_str().unwrap().to_owned());
         } else {
-            assert_eq!(v["error"]["code"], "storage_unavailable");
+            assert_eq!(v["code"], "storage_unavailable");
             assert_eq!(r.headers["retry-after"], "1");
         }
     };

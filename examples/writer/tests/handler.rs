@@ -66,9 +66,14 @@ fn body_json(r: &secure_serverless::apigw::ProxyResponse) -> Value {
 
 fn assert_json_error(r: &secure_serverless::apigw::ProxyResponse, status: i64, code: &str) {
     assert_eq!(r.status_code, status, "{:?}", body_json(r));
-    assert_eq!(r.headers["content-type"], "application/json");
+    assert_eq!(r.headers["content-type"], "application/problem+json");
     assert_eq!(r.headers["x-content-type-options"], "nosniff");
-    assert_eq!(body_json(r)["error"]["code"], code);
+    let problem = body_json(r);
+    assert_eq!(problem["code"], code);
+    assert_eq!(problem["status"], status);
+    assert_eq!(problem["type"], "about:blank");
+    assert!(problem["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(problem["detail"].as_str().is_some_and(|t| !t.is_empty()));
 }
 
 const JSON: Option<&str> = Some("application/json");
@@ -353,7 +358,7 @@ async fn idempotency_keys_need_a_caller_and_are_scoped_to_issuer_and_subject() {
         .handle(&with_authorizer(request(JSON, &key, body), json!({})))
         .await;
     assert_json_error(&anonymous, 400, "idempotency_key_needs_caller");
-    assert_eq!(body_json(&anonymous)["error"]["field"], "idempotency-key");
+    assert_eq!(body_json(&anonymous)["field"], "idempotency-key");
     // Without a key, an anonymous write is still a write.
     let plain = w
         .handle(&with_authorizer(request(JSON, &[], body), json!({})))

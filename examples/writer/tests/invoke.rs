@@ -55,7 +55,7 @@ async fn fixtures_through_the_runtime_api() {
     );
     let (status, err) = response(&invalid.stdout);
     assert_eq!(status, 422, "{err}");
-    assert_eq!(err["error"]["field"], "type");
+    assert_eq!(err["field"], "type");
 
     // Exactly the one valid record is stored, sanitised.
     let page = store

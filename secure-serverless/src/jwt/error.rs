@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+#[cfg(doc)]
+use super::config::{JwtConfig, MAX_LEEWAY};
+
 /// Why a token was refused. Never contains the token or a key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -8,6 +8,8 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
 
 use super::error::JwtConfigError;
+#[cfg(doc)]
+use super::error::JwtError;
 use super::signature::Prepared;
 
 /// A key's verifiers, one per allowed algorithm.

@@ -20,7 +20,7 @@ pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
 /// The most a number attribute's value can count for (38 significant digits
 /// at two per byte, plus one).
-pub const MAX_NUMBER_BYTES: usize = 21;
+pub(crate) const MAX_NUMBER_BYTES: usize = 21;
 
 /// The size of `item` as DynamoDB counts it (numbers at their maximum).
 pub fn item_size(item: &HashMap<String, AttributeValue>) -> usize {

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use ammonia::url::{ParseError, Url};
+
 use super::spec::Spec;
 
 /// What the attribute filter needs of a policy.
@@ -97,10 +99,7 @@ fn filter_url_attribute<'u>(
         // A relative reference has no scheme of its own (the check sees the
         // URL as the browser does, so `java\tscript:` is not relative).
         let relative = rules.relative_images
-            && matches!(
-                ammonia::Url::parse(&v),
-                Err(ammonia::url::ParseError::RelativeUrlWithoutBase)
-            );
+            && matches!(Url::parse(&v), Err(ParseError::RelativeUrlWithoutBase));
         return (inline || listed || relative).then_some(Cow::Borrowed(value));
     }
     let url_attribute = matches!(
