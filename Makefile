@@ -17,7 +17,7 @@ TARGET    := $(or $(CARGO_TARGET_DIR),$(ROOT)/target)
 # deploy, destroy, terra-deploy, terra-destroy, validate (offline validators)
 include deploy/deploy.mk
 
-.PHONY: help run tools test test-rust test-browser check chromium bench fuzz supply-chain
+.PHONY: help run tools test test-rust test-browser check features chromium bench fuzz supply-chain
 
 ## The whole stack on this machine ------------------------------------------
 # Edge (CloudFront + WAF) on 127.0.0.1:8080, API Gateway on 127.0.0.1:8081,
@@ -31,6 +31,7 @@ help:
 	@echo "make bench         - criterion benches, timing-leak check, DynamoDB round trips"
 	@echo "make fuzz          - every fuzz target for FUZZ_SECONDS (default 60) each"
 	@echo "make supply-chain  - cargo-deny against the offline RustSec snapshot"
+	@echo "make features      - each library feature alone under clippy, then cargo package"
 	@echo "make validate      - offline deploy validators (cfn-lint, sam, checkov, trivy, terraform fmt, parity)"
 	@echo "make deploy / destroy / terra-deploy / terra-destroy - see deploy/README.md"
 
@@ -91,6 +92,10 @@ bench: $(DDB_TOOLS)/node_modules/.installed
 # Every fuzz target for FUZZ_SECONDS each (stable toolchain, see fuzz/README.md).
 fuzz:
 	XSS_DATA=$(XSS_DATA) scripts/fuzz-smoke $(or $(FUZZ_SECONDS),60)
+
+# Each library feature on its own (cargo-hack, pinned) and the packaging dry run.
+features:
+	scripts/feature-check
 
 # cargo-deny: licences, duplicates, sources, advisories (offline RustSec snapshot).
 supply-chain:

@@ -41,6 +41,7 @@
 //! assert_eq!(err.headers["x-content-type-options"], "nosniff");
 //! ```
 
+#[cfg(any(feature = "cursor", feature = "log_entry"))]
 mod from_errors;
 
 use std::borrow::Cow;
