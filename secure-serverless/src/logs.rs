@@ -10,10 +10,9 @@
 //! * Every record gets a **UUIDv7** id: unique (74 random bits), and its
 //!   canonical text sorts by creation time (48-bit millisecond prefix; ids made
 //!   in one process are monotonic even within a millisecond). The RFC 3339 UTC
-//!   `timestamp` is the id's own millisecond, so both always agree. The seed
-//!   keyed records by a timestamp string, so two writes in one microsecond
-//!   overwrote each other: here a collision is impossible in practice, and
-//!   every put is create-only besides.
+//!   `timestamp` is the id's own millisecond, so both always agree. Two writes
+//!   in one microsecond never collide (a timestamp key would let one
+//!   overwrite the other), and every put is create-only besides.
 //! * **Reads are Queries, never Scans.** "Newest N" queries each shard
 //!   partition newest-first and merges; "type T between t0 and t1" queries
 //!   the `by_type` index the same way, with the sort key between the smallest
@@ -29,8 +28,8 @@
 //!   at any instant all writes would still hit the same day. A page costs
 //!   `shards` queries; keep `shards` as small as the write rate allows. The
 //!   shard count is part of the design: changing it needs a migration.
-//! * **Payload** is a plain attribute (the seed made it a GSI range key, which
-//!   capped it near 1 KB and refused empty strings). Sanitising can make a
+//! * **Payload** is a plain attribute (as an index key it would be capped
+//!   near 1 KB and could not be empty). Sanitising can make a
 //!   payload grow (every `<a>` gains its `rel`), so the stored items are
 //!   measured before the write: a record or idempotency guard over DynamoDB's
 //!   400 KB item limit is [`RepoError::ItemTooLarge`] and nothing is written.

@@ -1,8 +1,7 @@
 //! Constant-time checks of a presented secret against the accepted set.
 //!
-//! The seed compared a header with `==`, which returns at the first differing
-//! byte and so leaks, over many requests, how much of a guess is right. And
-//! `subtle`'s `ct_eq` on byte slices returns early when the lengths differ,
+//! A plain `==` returns at the first differing byte and so leaks, over many
+//! requests, how much of a guess is right; and `subtle`'s `ct_eq` on byte slices returns early when the lengths differ,
 //! leaking the secret's length. [`AcceptedSecrets`] therefore stores only
 //! SHA-256 digests and compares the presented value's digest (always 32 bytes)
 //! against *every* slot with [`subtle::ConstantTimeEq`], without an early

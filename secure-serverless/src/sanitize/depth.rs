@@ -15,7 +15,7 @@ const KEY_P: u128 = tree_rules::key(b"p");
 #[derive(Clone, Copy)]
 struct Open<'a> {
     name: Name<'a>,
-    class: u8,
+    class: u16,
 }
 
 /// Closes the innermost open `p`, unless a button-scope boundary comes first.

@@ -99,9 +99,9 @@ impl Kind {
     /// The kind of a lower-case element name, from the one table of
     /// tree-construction rules; `None` for names the replay does not model.
     fn of(name: &str) -> Option<Kind> {
-        use tree_rules::{CLOSES_P, FORMATTING, HEADING, LIST_PASS, MODELLED, VOID};
+        use tree_rules::{CLOSES_P, FORMATTING, LIST_PASS, VOID};
         let flags = tree_rules::flags(name.as_bytes());
-        if flags & MODELLED == 0 || name.bytes().any(|b| b.is_ascii_uppercase()) {
+        if !tree_rules::modelled(flags) || name.bytes().any(|b| b.is_ascii_uppercase()) {
             return None;
         }
         Some(match name {
@@ -116,7 +116,7 @@ impl Kind {
             "tr" => Kind::Row,
             "td" | "th" => Kind::Cell,
             "hr" => Kind::Hr,
-            _ if flags & HEADING != 0 => Kind::Heading,
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => Kind::Heading,
             _ if flags & VOID != 0 => Kind::Void,
             _ if flags & FORMATTING != 0 => Kind::Formatting,
             _ if flags & CLOSES_P != 0 && flags & LIST_PASS != 0 => Kind::PassableBlock,

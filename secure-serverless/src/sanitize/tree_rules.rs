@@ -7,25 +7,37 @@
 //! of up to 16 bytes, with the union of its flags, sorted for a binary search.
 
 /// Void: never has an end tag, never nests.
-pub(super) const VOID: u8 = 1;
+pub(super) const VOID: u16 = 1;
 /// Formatting element: the tree builder may re-open it.
-pub(super) const FORMATTING: u8 = 2;
+pub(super) const FORMATTING: u16 = 2;
 /// A start tag that closes an open `p` in button scope ("in body").
-pub(super) const CLOSES_P: u8 = 4;
+pub(super) const CLOSES_P: u16 = 4;
 /// A start tag that closes an open element of the same name.
-pub(super) const CLOSES_SAME: u8 = 8;
+pub(super) const CLOSES_SAME: u16 = 8;
 /// Bounds button scope.
-pub(super) const BUTTON_SCOPE: u8 = 16;
+pub(super) const BUTTON_SCOPE: u16 = 16;
 /// The list-item walk passes over it (`p`, `div`, `address`, `span`).
-pub(super) const LIST_PASS: u8 = 32;
-/// `h1` to `h6`.
-pub(super) const HEADING: u8 = 64;
-/// An element the stability replay models (its `Kind`): the replay refuses
-/// every other name.
-pub(super) const MODELLED: u8 = 128;
+pub(super) const LIST_PASS: u16 = 32;
+/// Neither special nor formatting ("any other start tag"), and known to the
+/// stability replay.
+pub(super) const PHRASING: u16 = 64;
+/// Table structure: `table`, `caption`, sections, rows and cells.
+pub(super) const TABLE_PART: u16 = 128;
+/// Void elements the stability replay models.
+pub(super) const SIMPLE_VOID: u16 = 256;
+/// Formatting or `p`-closing elements the stability replay does not model
+/// (`nobr` runs the adoption agency; `form`, `listing`, `plaintext`, `xmp`
+/// have rules of their own; `dialog` and `search` are left out).
+pub(super) const UNMODELLED: u16 = 512;
+
+/// Whether the stability replay models the element with these flags.
+pub(super) const fn modelled(flags: u16) -> bool {
+    flags & (PHRASING | TABLE_PART | SIMPLE_VOID | FORMATTING | CLOSES_P) != 0
+        && flags & UNMODELLED == 0
+}
 
 /// The tag names of each class (HTML tree construction, "in body").
-pub(super) const LISTS: [(u8, &[&str]); 8] = [
+pub(super) const LISTS: [(u16, &[&str]); 10] = [
     (
         VOID,
         &[
@@ -118,91 +130,30 @@ pub(super) const LISTS: [(u8, &[&str]); 8] = [
         ],
     ),
     (LIST_PASS, &["p", "div", "address", "span"]),
-    (HEADING, &["h1", "h2", "h3", "h4", "h5", "h6"]),
     (
-        MODELLED,
+        PHRASING,
         &[
-            // neither special nor formatting ("any other start tag")
-            "abbr",
-            "acronym",
-            "bdi",
-            "bdo",
-            "cite",
-            "data",
-            "del",
-            "dfn",
-            "ins",
-            "kbd",
-            "mark",
-            "q",
-            "samp",
-            "span",
-            "sub",
-            "sup",
-            "time",
-            "var",
-            // formatting (not `nobr`, whose start tag runs the adoption agency)
-            "a",
-            "b",
-            "big",
-            "code",
-            "em",
-            "font",
-            "i",
-            "s",
-            "small",
-            "strike",
-            "strong",
-            "tt",
-            "u",
-            // special blocks that close an open `p`
-            "address",
-            "div",
-            "p",
-            "article",
-            "aside",
-            "blockquote",
-            "center",
-            "details",
-            "dir",
-            "dl",
-            "fieldset",
-            "figcaption",
-            "figure",
-            "footer",
-            "header",
-            "hgroup",
-            "main",
-            "menu",
-            "nav",
-            "ol",
-            "section",
-            "summary",
-            "ul",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "pre",
-            "li",
-            "dd",
-            "dt",
-            // table structure
-            "table",
-            "caption",
-            "thead",
-            "tbody",
-            "tfoot",
-            "tr",
-            "td",
-            "th",
-            // void
-            "br",
-            "img",
-            "wbr",
-            "hr",
+            "abbr", "acronym", "bdi", "bdo", "cite", "data", "del", "dfn", "ins", "kbd", "mark",
+            "q", "samp", "span", "sub", "sup", "time", "var",
+        ],
+    ),
+    (
+        TABLE_PART,
+        &[
+            "table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th",
+        ],
+    ),
+    (SIMPLE_VOID, &["br", "img", "wbr", "hr"]),
+    (
+        UNMODELLED,
+        &[
+            "nobr",
+            "dialog",
+            "search",
+            "listing",
+            "form",
+            "plaintext",
+            "xmp",
         ],
     ),
 ];
@@ -222,8 +173,8 @@ pub(super) const fn key(name: &[u8]) -> u128 {
 
 /// Every name once, with the union of its flags (in the order first
 /// seen), and how many names there are.
-const MERGED: ([(u128, u8); 256], usize) = {
-    let mut table = [(0u128, 0u8); 256];
+const MERGED: ([(u128, u16); 256], usize) = {
+    let mut table = [(0u128, 0u16); 256];
     let mut n = 0;
     let mut l = 0;
     while l < LISTS.len() {
@@ -249,8 +200,8 @@ const MERGED: ([(u128, u8); 256], usize) = {
 const N: usize = MERGED.1;
 
 /// Every name's key and flags, sorted by key: built at compile time.
-const TABLE: [(u128, u8); N] = {
-    let mut table = [(0u128, 0u8); N];
+const TABLE: [(u128, u16); N] = {
+    let mut table = [(0u128, 0u16); N];
     let mut i = 0;
     while i < N {
         table[i] = MERGED.0[i];
@@ -273,7 +224,7 @@ const TABLE: [(u128, u8); N] = {
 
 /// The flags of the element named `name` (ASCII case-insensitive); 0 for
 /// names the table does not hold.
-pub(super) fn flags(name: &[u8]) -> u8 {
+pub(super) fn flags(name: &[u8]) -> u16 {
     Name::new(name).flags()
 }
 
@@ -302,7 +253,7 @@ impl<'a> Name<'a> {
     }
 
     /// The flags of this name.
-    pub(super) fn flags(&self) -> u8 {
+    pub(super) fn flags(&self) -> u16 {
         if self.key == 0 {
             return 0;
         }
