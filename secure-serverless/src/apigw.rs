@@ -181,17 +181,26 @@ impl ApiError {
     }
 }
 
+/// The answer for a handler's result: the response, or the error's problem
+/// details (logged with its status and code when the `tracing` feature is on;
+/// the detail is never logged, it may quote the request).
+pub fn respond(result: Result<ProxyResponse, ApiError>) -> ProxyResponse {
+    result.unwrap_or_else(|e| {
+        #[cfg(feature = "tracing")]
+        tracing::info!(status = e.status(), code = e.code(), "request refused");
+        e.into_response()
+    })
+}
+
 /// The single value of header `name` (case-insensitive), `None` when absent.
 ///
 /// # Errors
 /// 400 when the header is repeated or not visible ASCII.
 pub fn single_header<'a>(req: &'a ProxyRequest, name: &str) -> Result<Option<&'a str>, ApiError> {
-    let multi = req.multi_value_headers.get_all(name);
-    let values: Vec<&HeaderValue> = if multi.iter().next().is_some() {
-        multi.iter().collect()
-    } else {
-        req.headers.get_all(name).iter().collect()
-    };
+    let values: Vec<&HeaderValue> =
+        crate::headers::all_values(&req.multi_value_headers, &req.headers, name)
+            .iter()
+            .collect();
     match values.as_slice() {
         [] => Ok(None),
         [one] => one.to_str().map(Some).map_err(|_| {

@@ -357,13 +357,7 @@ impl AuthorizerBuilder {
 /// All values of a header, from `multiValueHeaders` when present (so a
 /// repeated header is seen as repeated), else from `headers`.
 fn header_values<'a>(event: &'a RequestEvent, name: &str) -> impl Iterator<Item = &'a [u8]> {
-    let multi = event.multi_value_headers.get_all(name);
-    let source = if multi.iter().next().is_some() {
-        multi
-    } else {
-        event.headers.get_all(name)
-    };
-    source
+    crate::headers::all_values(&event.multi_value_headers, &event.headers, name)
         .into_iter()
         .map(aws_lambda_events::http::HeaderValue::as_bytes)
 }

@@ -55,6 +55,9 @@ pub mod jwt;
 #[cfg(any(feature = "secret_source", feature = "jwks-https"))]
 mod http1;
 
+#[cfg(any(feature = "authorizer", feature = "apigw"))]
+mod headers;
+
 #[cfg(feature = "authorizer")]
 #[cfg_attr(docsrs, doc(cfg(feature = "authorizer")))]
 pub mod authorizer;

@@ -133,7 +133,7 @@ struct LogItem {
     id: String,
     timestamp: String,
     #[serde(rename = "type")]
-    log_type: String,
+    log_type: LogType,
     payload: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     expires_at: Option<u64>,
@@ -141,6 +141,29 @@ struct LogItem {
 
 impl Item for LogItem {
     const KEYS: KeySchema = LOG_TABLE.keys;
+}
+
+impl LogItem {
+    /// The stored form of a record in `shard`.
+    fn new(
+        shard: u8,
+        id: &str,
+        timestamp: &str,
+        log_type: &LogType,
+        payload: &str,
+        expires_at: Option<u64>,
+    ) -> Self {
+        LogItem {
+            pk: format!("LOG#{shard:02}"),
+            sk: id.to_owned(),
+            type_pk: format!("{log_type}#{shard:02}"),
+            id: id.to_owned(),
+            timestamp: timestamp.to_owned(),
+            log_type: log_type.clone(),
+            payload: payload.to_owned(),
+            expires_at,
+        }
+    }
 }
 
 /// The idempotency guard of one key.
@@ -152,7 +175,7 @@ struct GuardItem {
     id: String,
     timestamp: String,
     #[serde(rename = "type")]
-    log_type: String,
+    log_type: LogType,
     expires_at: u64,
     /// The record's payload and expiry, so a replay can restore a record the
     /// guard outlived (see [`LogStore`]'s idempotency notes).
@@ -175,7 +198,7 @@ pub struct LogRecord {
     pub timestamp: String,
     /// The validated type.
     #[serde(rename = "type")]
-    pub log_type: String,
+    pub log_type: LogType,
     /// The sanitised payload.
     pub payload: String,
 }
@@ -189,7 +212,7 @@ pub struct Receipt {
     pub timestamp: String,
     /// The validated type.
     #[serde(rename = "type")]
-    pub log_type: String,
+    pub log_type: LogType,
 }
 
 /// A record about to be stored.
@@ -223,7 +246,7 @@ impl NewRecord {
         Receipt {
             id: self.id.to_string(),
             timestamp: self.timestamp.clone(),
-            log_type: self.log_type.to_string(),
+            log_type: self.log_type.clone(),
         }
     }
 }
@@ -256,8 +279,8 @@ impl Idempotency {
         k.update(caller.as_bytes());
         k.update(key.as_bytes());
         Ok(Idempotency {
-            key_digest: hex(&k.finalize()),
-            request_hash: hex(&Sha256::digest(request)),
+            key_digest: hex::encode(k.finalize()),
+            request_hash: hex::encode(Sha256::digest(request)),
         })
     }
 }
@@ -529,16 +552,14 @@ impl LogSink for LogStore {
     ) -> Result<Appended, RepoError> {
         let shard = self.shard_of(&record.id);
         let now = unix_seconds();
-        let item = LogItem {
-            pk: format!("LOG#{shard:02}"),
-            sk: record.id.to_string(),
-            type_pk: format!("{}#{shard:02}", record.log_type),
-            id: record.id.to_string(),
-            timestamp: record.timestamp.clone(),
-            log_type: record.log_type.to_string(),
-            payload: record.payload.clone(),
-            expires_at: self.config.retention.map(|r| now + r.as_secs()),
-        };
+        let item = LogItem::new(
+            shard,
+            &record.id.to_string(),
+            &record.timestamp,
+            &record.log_type,
+            &record.payload,
+            self.config.retention.map(|r| now + r.as_secs()),
+        );
         let Some(idem) = idempotency else {
             self.repo.put_new(&item).await?;
             return Ok(Appended::Created(record.receipt()));
@@ -581,16 +602,14 @@ impl LogStore {
             return Ok(());
         };
         let shard = self.shard_of(&id);
-        let item = LogItem {
-            pk: format!("LOG#{shard:02}"),
-            sk: guard.id.clone(),
-            type_pk: format!("{}#{shard:02}", guard.log_type),
-            id: guard.id.clone(),
-            timestamp: guard.timestamp.clone(),
-            log_type: guard.log_type.clone(),
-            payload: payload.clone(),
-            expires_at: guard.record_expires_at,
-        };
+        let item = LogItem::new(
+            shard,
+            &guard.id,
+            &guard.timestamp,
+            &guard.log_type,
+            payload,
+            guard.record_expires_at,
+        );
         match self.repo.put_new(&item).await {
             Ok(()) => {
                 #[cfg(feature = "tracing")]
@@ -662,10 +681,6 @@ impl<S: LogSink> LogWriter<S> {
 /// more inside the envelope's `body` string, and the comma after it.
 fn response_bytes(record: &LogRecord) -> usize {
     serde_json::to_string(record).map_or(usize::MAX, |json| escaped_len(&json) + 1)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unix_seconds() -> u64 {
@@ -808,7 +823,7 @@ mod tests {
         let worst = LogRecord {
             id: Uuid::now_v7().to_string(),
             timestamp: rfc3339_millis(0),
-            log_type: "t".repeat(64),
+            log_type: LogType::new("t".repeat(64)).unwrap(),
             payload: "\u{1}".repeat(crate::repository::MAX_ITEM_BYTES - 36 - 24 - 64),
         };
         assert!(response_bytes(&worst) <= MAX_RECORD_RESPONSE_BYTES);

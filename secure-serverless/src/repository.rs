@@ -242,6 +242,13 @@ pub struct Repository {
     batch_base_delay: Duration,
 }
 
+/// [`client_with_timeouts`] with the timeouts a request handler wants: 2 s
+/// per attempt, 6 s per operation (retries included), well inside API
+/// Gateway's 29 s integration timeout.
+pub fn handler_client(sdk_config: &aws_types::SdkConfig) -> Client {
+    client_with_timeouts(sdk_config, Duration::from_secs(2), Duration::from_secs(6))
+}
+
 /// A DynamoDB client for request handlers: configuration from the
 /// environment (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`) and bounded
 /// timeouts, so an unreachable DynamoDB becomes a retryable error in about

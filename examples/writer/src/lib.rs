@@ -64,13 +64,7 @@ impl<S: LogSink> Writer<S> {
 
     /// Answers one request; never fails.
     pub async fn handle(&self, req: &ProxyRequest) -> ProxyResponse {
-        match self.try_handle(req).await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::info!(status = e.status(), code = e.code(), "request refused");
-                e.into_response()
-            }
-        }
+        apigw::respond(self.try_handle(req).await)
     }
 
     async fn try_handle(&self, req: &ProxyRequest) -> Result<ProxyResponse, ApiError> {

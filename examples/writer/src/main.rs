@@ -5,11 +5,7 @@ use lambda_runtime::{Error, service_fn};
 async fn main() -> Result<(), Error> {
     secure_serverless::lambda_log::init_for(&[env!("CARGO_CRATE_NAME")]);
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let client = secure_serverless::repository::client_with_timeouts(
-        &config,
-        std::time::Duration::from_secs(2),
-        std::time::Duration::from_secs(6),
-    );
+    let client = secure_serverless::repository::handler_client(&config);
     let state = writer::Writer::from_vars(&secure_serverless::config::Vars::from_env(), client)
         .inspect_err(|e| tracing::error!(error = %e, "writer configuration refused"))?;
     let state = &state;
