@@ -23,16 +23,23 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerRequestTypeRequestContext,
+    ApiGatewayCustomAuthorizerRequestTypeRequestIdentity, ApiGatewayProxyRequestContext,
+    ApiGatewayRequestAuthorizer, ApiGatewayRequestIdentity,
+};
+use aws_lambda_events::query_map::QueryMap;
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::Full;
+use hyper::Method;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{HeaderMap, Request, Response, StatusCode};
 use secure_serverless::apigw::{ProxyRequest, ProxyResponse};
 use secure_serverless::authorizer::RequestEvent;
 use secure_serverless::policy::{ContextValue, Decision, Policy};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::http::{BodyError, HttpResponse, json, read_body};
 
@@ -114,201 +121,224 @@ fn message(status: StatusCode, message: Value) -> HttpResponse {
     r
 }
 
-fn header_maps(headers: &HeaderMap) -> (Map<String, Value>, Map<String, Value>) {
-    let (mut single, mut multi) = (Map::new(), Map::new());
-    for (name, value) in headers {
-        let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        single.insert(name.as_str().to_owned(), json!(v));
-        match multi
-            .entry(name.as_str().to_owned())
-            .or_insert_with(|| json!([]))
-        {
-            Value::Array(list) => list.push(json!(v)),
-            _ => unreachable!("only arrays are inserted"),
-        }
-    }
-    (single, multi)
+/// [`message`], as a refusal.
+fn refuse(status: StatusCode, text: Value) -> Refused {
+    Box::new(message(status, text))
 }
 
-fn query_maps(query: Option<&str>) -> (Value, Value) {
-    let Some(q) = query.filter(|q| !q.is_empty()) else {
-        return (Value::Null, Value::Null);
-    };
-    let (mut single, mut multi) = (Map::new(), Map::new());
-    for pair in q.split('&').filter(|p| !p.is_empty()) {
+/// API Gateway's two views of the request headers: the last value of each
+/// name, and every value.
+fn header_maps(headers: &HeaderMap) -> (HeaderMap, HeaderMap) {
+    let mut last = HeaderMap::new();
+    for (name, value) in headers {
+        last.insert(name.clone(), value.clone());
+    }
+    (last, headers.clone())
+}
+
+/// API Gateway's two views of the query string (percent-decoded): the last
+/// value of each name, and every value.
+fn query_maps(query: Option<&str>) -> (QueryMap, QueryMap) {
+    let mut all: HashMap<String, Vec<String>> = HashMap::new();
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let decode = |s: &str| {
             percent_encoding::percent_decode_str(s)
                 .decode_utf8_lossy()
                 .into_owned()
         };
-        let (k, v) = (decode(k), decode(v));
-        single.insert(k.clone(), json!(v));
-        match multi.entry(k).or_insert_with(|| json!([])) {
-            Value::Array(list) => list.push(json!(v)),
-            _ => unreachable!("only arrays are inserted"),
-        }
+        all.entry(decode(k)).or_default().push(decode(v));
     }
-    (Value::Object(single), Value::Object(multi))
+    let last: HashMap<String, String> = all
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.last()?.clone())))
+        .collect();
+    (QueryMap::from(last), QueryMap::from(all))
 }
 
 fn context_value(v: &ContextValue) -> Value {
     // REST APIs hand the context to a Lambda proxy integration as strings.
     match v {
-        ContextValue::String(s) => json!(s),
-        ContextValue::Number(n) => json!(n.to_string()),
-        ContextValue::Bool(b) => json!(b.to_string()),
+        ContextValue::String(s) => Value::from(s.as_str()),
+        ContextValue::Number(n) => Value::from(n.to_string()),
+        ContextValue::Bool(b) => Value::from(b.to_string()),
     }
 }
 
 /// What a Lambda proxy integration finds in `requestContext.authorizer`:
 /// the `principalId` and the context map, values as strings.
-pub fn authorizer_context(policy: &Policy) -> Value {
-    let mut authorizer: Map<String, Value> = policy
+pub fn authorizer_context(policy: &Policy) -> HashMap<String, Value> {
+    let mut authorizer: HashMap<String, Value> = policy
         .context()
         .iter()
         .map(|(k, v)| (k.clone(), context_value(v)))
         .collect();
-    authorizer.insert("principalId".into(), json!(policy.principal_id()));
-    Value::Object(authorizer)
+    authorizer.insert("principalId".into(), Value::from(policy.principal_id()));
+    authorizer
+}
+
+/// API Gateway's own answer when it refuses a request (boxed: an HTTP
+/// response is large, and refusals are the uncommon path).
+type Refused = Box<HttpResponse>;
+
+/// One request as the API sees it once routed and read.
+struct Call<'a> {
+    method: Method,
+    path: String,
+    resource: &'static str,
+    integration: &'a Integration,
+    headers: HeaderMap,
+    multi_headers: HeaderMap,
+    query: QueryMap,
+    multi_query: QueryMap,
+    body: Bytes,
+    source_ip: String,
+    request_id: &'a str,
 }
 
 impl Api {
     /// Answers one request.
     pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
         let request_id = uuid::Uuid::new_v4().to_string();
-        let mut resp = self.answer(req, peer, &request_id).await;
+        let mut resp = self
+            .answer(req, peer, &request_id)
+            .await
+            .unwrap_or_else(|refused| *refused);
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             resp.headers_mut().insert("x-amzn-requestid", v);
         }
         resp
     }
 
+    /// Route, body, identity sources, authorizer, integration: each step
+    /// answers for itself when it refuses the request.
     async fn answer(
         &self,
         req: Request<Incoming>,
         peer: SocketAddr,
         request_id: &str,
-    ) -> HttpResponse {
+    ) -> Result<HttpResponse, Refused> {
         let (parts, body) = req.into_parts();
-        let method = parts.method.as_str().to_owned();
-        let path = parts.uri.path().to_owned();
-        let Some((_, resource, integration)) = self
-            .routes
-            .iter()
-            .find(|(m, p, _)| *m == method && *p == path)
-        else {
-            return message(StatusCode::FORBIDDEN, json!("Missing Authentication Token"));
-        };
-        let body = match read_body(body, MAX_BODY_BYTES).await {
-            Ok(b) => b,
-            Err(BodyError::TooLarge) => {
-                return message(StatusCode::PAYLOAD_TOO_LARGE, json!("Request Too Long"));
-            }
-            Err(BodyError::Read) => {
-                return message(
-                    StatusCode::BAD_REQUEST,
-                    json!("Request body could not be read"),
-                );
-            }
-        };
-        let mut identity = Vec::with_capacity(self.identity_sources.len());
-        for name in &self.identity_sources {
-            match parts.headers.get(name).map(HeaderValue::as_bytes) {
-                Some(v) if !v.is_empty() => identity.push(String::from_utf8_lossy(v).into_owned()),
-                _ => return message(StatusCode::UNAUTHORIZED, json!("Unauthorized")),
-            }
-        }
+        let (resource, integration) = self.route(&parts.method, parts.uri.path())?;
+        let body = read_request_body(body).await?;
+        let identity = self.identity(&parts.headers)?;
         let (headers, multi_headers) = header_maps(&parts.headers);
         let (query, multi_query) = query_maps(parts.uri.query());
-        let arn = self.identity.method_arn(&method, &path);
-        let request_context = json!({
-            "accountId": self.identity.account,
-            "apiId": self.identity.api_id,
-            "stage": self.identity.stage,
-            "requestId": request_id,
-            "resourcePath": resource,
-            "httpMethod": method,
-            "path": format!("/{}{path}", self.identity.stage),
-            "protocol": "HTTP/1.1",
-            "identity": { "sourceIp": peer.ip().to_string() },
-        });
-
-        let policy = match self
-            .authorize(&identity, || {
-                json!({
-                    "type": "REQUEST",
-                    "methodArn": arn,
-                    "resource": resource,
-                    "path": path,
-                    "httpMethod": method,
-                    "headers": headers,
-                    "multiValueHeaders": multi_headers,
-                    "queryStringParameters": query,
-                    "multiValueQueryStringParameters": multi_query,
-                    "pathParameters": {},
-                    "stageVariables": {},
-                    "requestContext": request_context,
-                })
-            })
-            .await
-        {
-            Ok(p) => p,
-            Err(resp) => return resp,
+        let call = Call {
+            method: parts.method.clone(),
+            path: parts.uri.path().to_owned(),
+            resource,
+            integration,
+            headers,
+            multi_headers,
+            query,
+            multi_query,
+            body,
+            source_ip: peer.ip().to_string(),
+            request_id,
         };
+        let arn = self.identity.method_arn(call.method.as_str(), &call.path);
+        let policy = self
+            .authorize(&identity, || self.authorizer_event(&call, &arn))
+            .await?;
         match policy.evaluate_str(&arn) {
-            Decision::Allow => {}
-            Decision::ExplicitDeny => {
-                return json(
-                    StatusCode::FORBIDDEN,
-                    &json!({"Message": "User is not authorized to access this resource with an explicit deny"}),
-                );
-            }
-            _ => {
-                return json(
-                    StatusCode::FORBIDDEN,
-                    &json!({"Message": "User is not authorized to access this resource"}),
-                );
-            }
+            Decision::Allow => Ok(self.invoke(call, &policy).await),
+            Decision::ExplicitDeny => Err(Box::new(json(
+                StatusCode::FORBIDDEN,
+                &json!({"Message": "User is not authorized to access this resource with an explicit deny"}),
+            ))),
+            _ => Err(Box::new(json(
+                StatusCode::FORBIDDEN,
+                &json!({"Message": "User is not authorized to access this resource"}),
+            ))),
         }
+    }
 
-        let mut request_context = request_context;
-        request_context["authorizer"] = authorizer_context(&policy);
-        let (body, base64) = match std::str::from_utf8(&body) {
-            _ if body.is_empty() => (Value::Null, false),
-            Ok(s) => (json!(s), false),
+    /// The resource and integration for `method path`.
+    fn route(&self, method: &Method, path: &str) -> Result<(&'static str, &Integration), Refused> {
+        self.routes
+            .iter()
+            .find(|(m, p, _)| *m == method.as_str() && *p == path)
+            .map(|(_, resource, integration)| (*resource, integration))
+            .ok_or_else(|| refuse(StatusCode::FORBIDDEN, json!("Missing Authentication Token")))
+    }
+
+    /// The identity-source values, all present and non-empty.
+    fn identity(&self, headers: &HeaderMap) -> Result<Vec<String>, Refused> {
+        self.identity_sources
+            .iter()
+            .map(|name| match headers.get(name).map(HeaderValue::as_bytes) {
+                Some(v) if !v.is_empty() => Ok(String::from_utf8_lossy(v).into_owned()),
+                _ => Err(refuse(StatusCode::UNAUTHORIZED, json!("Unauthorized"))),
+            })
+            .collect()
+    }
+
+    /// The `REQUEST` authorizer event API Gateway sends for `call`.
+    fn authorizer_event(&self, call: &Call<'_>, arn: &str) -> RequestEvent {
+        let mut identity = ApiGatewayCustomAuthorizerRequestTypeRequestIdentity::default();
+        identity.source_ip = Some(call.source_ip.clone());
+        let mut context = ApiGatewayCustomAuthorizerRequestTypeRequestContext::default();
+        context.path = Some(format!("/{}{}", self.identity.stage, call.path));
+        context.account_id = Some(self.identity.account.clone());
+        context.stage = Some(self.identity.stage.clone());
+        context.request_id = Some(call.request_id.to_owned());
+        context.identity = Some(identity);
+        context.resource_path = Some(call.resource.to_owned());
+        context.http_method = Some(call.method.clone());
+        context.apiid = Some(self.identity.api_id.clone());
+        let mut event = RequestEvent::default();
+        event.type_ = Some("REQUEST".to_owned());
+        event.method_arn = Some(arn.to_owned());
+        event.resource = Some(call.resource.to_owned());
+        event.path = Some(call.path.clone());
+        event.http_method = Some(call.method.clone());
+        event.headers = call.headers.clone();
+        event.multi_value_headers = call.multi_headers.clone();
+        event.query_string_parameters = call.query.clone();
+        event.multi_value_query_string_parameters = call.multi_query.clone();
+        event.request_context = context;
+        event
+    }
+
+    /// The proxy event for an allowed `call`, run through its integration
+    /// within API Gateway's timeout.
+    async fn invoke(&self, call: Call<'_>, policy: &Policy) -> HttpResponse {
+        let mut identity = ApiGatewayRequestIdentity::default();
+        identity.source_ip = Some(call.source_ip);
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.fields = authorizer_context(policy);
+        let mut context = ApiGatewayProxyRequestContext::default();
+        context.account_id = Some(self.identity.account.clone());
+        context.apiid = Some(self.identity.api_id.clone());
+        context.stage = Some(self.identity.stage.clone());
+        context.request_id = Some(call.request_id.to_owned());
+        context.resource_path = Some(call.resource.to_owned());
+        context.http_method = call.method.clone();
+        context.path = Some(format!("/{}{}", self.identity.stage, call.path));
+        context.protocol = Some("HTTP/1.1".to_owned());
+        context.identity = identity;
+        context.authorizer = authorizer;
+        let mut proxy = ProxyRequest::default();
+        proxy.resource = Some(call.resource.to_owned());
+        proxy.path = Some(call.path);
+        proxy.http_method = call.method;
+        proxy.headers = call.headers;
+        proxy.multi_value_headers = call.multi_headers;
+        proxy.query_string_parameters = call.query;
+        proxy.multi_value_query_string_parameters = call.multi_query;
+        proxy.request_context = context;
+        (proxy.body, proxy.is_base64_encoded) = match std::str::from_utf8(&call.body) {
+            _ if call.body.is_empty() => (None, false),
+            Ok(s) => (Some(s.to_owned()), false),
             Err(_) => (
-                json!(base64::engine::general_purpose::STANDARD.encode(&body)),
+                Some(base64::engine::general_purpose::STANDARD.encode(&call.body)),
                 true,
             ),
         };
-        let event = json!({
-            "resource": resource,
-            "path": path,
-            "httpMethod": method,
-            "headers": headers,
-            "multiValueHeaders": multi_headers,
-            "queryStringParameters": query,
-            "multiValueQueryStringParameters": multi_query,
-            "pathParameters": null,
-            "stageVariables": null,
-            "requestContext": request_context,
-            "body": body,
-            "isBase64Encoded": base64,
-        });
-        let proxy: ProxyRequest = match serde_json::from_value(event) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!(error = %e, "could not build the proxy event");
-                return message(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    json!("Internal server error"),
-                );
-            }
-        };
-        let integration = integration.clone();
-        let call = tokio::spawn(async move { integration.call(proxy).await });
-        match tokio::time::timeout(INTEGRATION_TIMEOUT, call).await {
+        let integration = call.integration.clone();
+        let run = tokio::spawn(async move { integration.call(proxy).await });
+        match tokio::time::timeout(INTEGRATION_TIMEOUT, run).await {
             Ok(Ok(r)) => proxy_response(r),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "integration failed");
@@ -324,8 +354,8 @@ impl Api {
     async fn authorize(
         &self,
         identity: &[String],
-        event: impl FnOnce() -> Value,
-    ) -> Result<Arc<Policy>, HttpResponse> {
+        event: impl FnOnce() -> RequestEvent,
+    ) -> Result<Arc<Policy>, Refused> {
         let key = serde_json::to_string(identity).expect("strings serialise");
         if !self.cache_ttl.is_zero() {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -335,23 +365,19 @@ impl Api {
                 return Ok(Arc::clone(policy));
             }
         }
-        let event: RequestEvent = serde_json::from_value(event()).map_err(|e| {
-            tracing::error!(error = %e, "could not build the authorizer event");
-            message(StatusCode::INTERNAL_SERVER_ERROR, Value::Null)
-        })?;
-        let answer = match self.authorizer.decide(&event).await {
+        let answer = match self.authorizer.decide(&event()).await {
             Ok(v) => v,
             Err(e) if e.to_string() == "Unauthorized" => {
-                return Err(message(StatusCode::UNAUTHORIZED, json!("Unauthorized")));
+                return Err(refuse(StatusCode::UNAUTHORIZED, json!("Unauthorized")));
             }
             Err(e) => {
                 tracing::error!(error = %e, "authorizer failed");
-                return Err(message(StatusCode::INTERNAL_SERVER_ERROR, Value::Null));
+                return Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, Value::Null));
             }
         };
         let policy = Arc::new(Policy::from_response_json(&answer).map_err(|e| {
             tracing::error!(error = %e, "authorizer returned a malformed policy");
-            message(StatusCode::INTERNAL_SERVER_ERROR, Value::Null)
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, Value::Null)
         })?);
         if !self.cache_ttl.is_zero() {
             let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -366,6 +392,17 @@ impl Api {
         }
         Ok(policy)
     }
+}
+
+/// The request body, within API Gateway's payload limit.
+async fn read_request_body(body: Incoming) -> Result<Bytes, Refused> {
+    read_body(body, MAX_BODY_BYTES).await.map_err(|e| match e {
+        BodyError::TooLarge => refuse(StatusCode::PAYLOAD_TOO_LARGE, json!("Request Too Long")),
+        BodyError::Read => refuse(
+            StatusCode::BAD_REQUEST,
+            json!("Request body could not be read"),
+        ),
+    })
 }
 
 /// Turns a Lambda proxy answer into HTTP, as API Gateway does; an answer it
@@ -434,7 +471,7 @@ mod tests {
             .unwrap();
         let ctx = authorizer_context(&policy);
         assert_eq!(
-            ctx,
+            serde_json::to_value(&ctx).unwrap(),
             json!({"principalId": "alice", "scope": "logs:read", "level": "3", "admin": "false"})
         );
         // And the handlers' event type reads it back where a Lambda looks.
