@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-pub mod html;
+pub use test_support::html;
 
 /// Runs a future that never waits on I/O (the verifier with a fixed key set,
 /// the authorizer) to completion on this thread.

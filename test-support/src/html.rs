@@ -1,6 +1,9 @@
-//! Re-parses sanitised output the way a browser would (html5ever, the HTML
-//! standard's tree builder, fragment in a `div` context as for `innerHTML`)
-//! and checks every node against the policy's public allow-list queries.
+//! The sanitiser's test oracle and tag-soup generator.
+//!
+//! [`check_allowed`] re-parses sanitised output the way a browser would
+//! (html5ever, the HTML standard's tree builder, fragment in a `div` context
+//! as for `innerHTML`) and checks every node against the policy's public
+//! allow-list queries. [`tag_soup`] writes the markup the checks run on.
 
 use html5ever::tendril::TendrilSink;
 use html5ever::{QualName, local_name, ns, parse_fragment};
@@ -49,6 +52,20 @@ pub fn fragment_nodes(dom: &RcDom) -> Vec<Handle> {
         out.push(n);
     }
     out
+}
+
+/// The text `html` renders as when it parses to text nodes only; `None` when
+/// any element, comment or other node comes out of it.
+pub fn text_only(html: &str) -> Option<String> {
+    let dom = parse(html);
+    let mut text = String::new();
+    for n in fragment_nodes(&dom) {
+        match &n.data {
+            NodeData::Text { contents } => text.push_str(&contents.borrow()),
+            _ => return None,
+        }
+    }
+    Some(text)
 }
 
 /// What the URL parser sees as the scheme of an attribute value: leading and
@@ -288,6 +305,261 @@ fn check_attribute_value(
     Ok(())
 }
 
+/// Tag soup: known, unknown and removed-with-content tags, misnesting,
+/// table parts, attributes with and without dangerous URLs, comments, text
+/// that the parser rewrites, and stray markup characters. Every choice comes
+/// from `choose(n)` (a number below `n`), so any source of numbers drives it:
+/// a seeded PRNG in unit tests, proptest's values, a fuzzer's bytes.
+pub fn tag_soup(choose: impl FnMut(usize) -> usize) -> String {
+    let mut c = Chooser(choose);
+    let mut out = String::new();
+    for _ in 0..1 + c.below(40) {
+        match c.pick(&SHAPES) {
+            "start" => {
+                out.push('<');
+                out.push_str(c.pick(TAG_NAMES));
+                out.push_str(c.pick(ATTRIBUTES));
+                out.push_str(c.pick(ATTRIBUTES));
+                out.push('>');
+            }
+            "end" => {
+                out.push_str("</");
+                out.push_str(c.pick(TAG_NAMES));
+                out.push('>');
+            }
+            "comment" => out.push_str("<!--c-->"),
+            "token" => out.push_str(c.pick(TOKENS)),
+            _ => out.push_str(c.pick(TEXT)),
+        }
+    }
+    out
+}
+
+/// A source of choices: `below(n)` is always less than `n`.
+struct Chooser<F>(F);
+
+impl<F: FnMut(usize) -> usize> Chooser<F> {
+    fn below(&mut self, n: usize) -> usize {
+        (self.0)(n) % n
+    }
+
+    fn pick(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len())]
+    }
+}
+
+/// The kind of each piece, weighted by repetition.
+const SHAPES: [&str; 12] = [
+    "start", "start", "start", "start", "end", "end", "end", "comment", "token", "token", "text",
+    "text",
+];
+
+/// Tag names the tree builder treats in every way it can: formatting,
+/// special, table structure, void, raw text, foreign content, custom.
+pub const TAG_NAMES: &[&str] = &[
+    "a",
+    "a",
+    "b",
+    "i",
+    "em",
+    "span",
+    "abbr",
+    "p",
+    "p",
+    "div",
+    "ul",
+    "ol",
+    "li",
+    "li",
+    "dl",
+    "dd",
+    "dt",
+    "h1",
+    "h2",
+    "pre",
+    "blockquote",
+    "table",
+    "table",
+    "caption",
+    "tbody",
+    "thead",
+    "tr",
+    "tr",
+    "td",
+    "td",
+    "th",
+    "br",
+    "img",
+    "hr",
+    "font",
+    "nobr",
+    "button",
+    "form",
+    "select",
+    "option",
+    "colgroup",
+    "col",
+    "listing",
+    "dialog",
+    "search",
+    "x-y",
+    "svg",
+    "math",
+    "script",
+    "style",
+    "template",
+    "textarea",
+    "rt",
+    "image",
+    "section",
+    "address",
+    "code",
+    "strong",
+    "u",
+    "s",
+    "A",
+    "DIV",
+];
+
+/// Attribute runs: none, allowed, dangerous URLs, event handlers, styles.
+const ATTRIBUTES: &[&str] = &[
+    "",
+    "",
+    "",
+    " href=\"https://e.com/\"",
+    " href=javascript:x",
+    " href=\"data:text/html,x\"",
+    " href=\"java&#x73;cript:x\"",
+    " src=\"data:image/png;base64,AA\"",
+    " src=x.png",
+    " title=t",
+    " style=\"color:red\"",
+    " style=\"background:url(x)\"",
+    " class=c",
+    " onclick=x()",
+];
+
+/// Text the parser keeps, escapes or rewrites (CR, NUL, a byte-order mark).
+const TEXT: &[&str] = &[
+    "x",
+    " ",
+    "\n",
+    "\t",
+    "&amp;",
+    "&#13;",
+    "&nbsp;",
+    "\r\n",
+    "&lt;b&gt;",
+    "\u{feff}",
+    "\0",
+    "é",
+    "\u{a0}",
+];
+
+/// Stray markup characters and fragments of syntax.
+const TOKENS: &[&str] = &[
+    "<",
+    ">",
+    "</",
+    "/>",
+    "&",
+    "&#",
+    "&#x",
+    "&lt",
+    ";",
+    "\"",
+    "'",
+    "=",
+    "`",
+    "<!",
+    "<!--",
+    "-->",
+    "<?",
+    "<![CDATA[",
+    "]]>",
+    "<a href=",
+    "<a",
+    "<b",
+    "</p",
+    "<tab",
+    "<svg><p>",
+    "<math><mi>",
+    "<noscript>",
+    "<xmp>",
+    "<plaintext>",
+    "<table><a>",
+    "<!DOCTYPE html>",
+    "<body>",
+    "<head>",
+    "&amp;",
+    "&nbsp;",
+    "<a>",
+    "</a>",
+    "<b>",
+    "</b>",
+    "<i>",
+    "<p>",
+    "</p>",
+    "<li>",
+    "<ul>",
+    "<table>",
+    "<td>",
+    "<tr>",
+    "<script>",
+    "</script>",
+    "<svg>",
+    "<math>",
+    "<style>",
+    "</style>",
+    "<img src=",
+    "<img>",
+    "javascript:",
+    "JaVaScRiPt:",
+    "data:image/png;base64,AA",
+    "data:text/html,",
+    "onerror=",
+    "onclick=alert(1)",
+    "<template>",
+    "<iframe>",
+    "<select>",
+    "<option>",
+    "<textarea>",
+    "<title>",
+    "<h1>",
+    "style=",
+    "color:red",
+    "background:url(x)",
+    "\0",
+    "\r",
+    "\n",
+    "\t",
+    " ",
+    "\u{a0}",
+    "\u{feff}",
+    "\u{2028}",
+    "\u{fffd}",
+    "é",
+    "http://e.com/",
+    "mailto:a@b",
+    "title=",
+    "rel=",
+    "<abbr ",
+    "<blockquote>",
+    "<code>",
+    "<div>",
+    "<span>",
+    "<br>",
+    "<hr/>",
+    "<object>",
+    "<embed>",
+    "<form>",
+    "<input ",
+    "<base href=",
+    "<meta ",
+    "<?xml",
+    "<html>",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,7 +585,27 @@ mod tests {
     }
 
     #[test]
-    fn checker_flags_what_the_seed_policy_forbids() {
+    fn tag_soup_uses_every_shape() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let soups: Vec<String> = (0..200).map(|_| tag_soup(&mut next)).collect();
+        for needle in ["<a", "</", "<!--c-->", "href=", "&"] {
+            assert!(soups.iter().any(|s| s.contains(needle)), "{needle}");
+        }
+        assert_eq!(tag_soup(|_| 0), "<a>");
+        assert_eq!(
+            tag_soup(|n| n - 1).chars().count(),
+            40 * "\u{a0}".chars().count()
+        );
+    }
+
+    #[test]
+    fn checker_flags_what_the_bleach_compatible_policy_forbids() {
         let p = Sanitizer::bleach_compatible();
         assert!(check_allowed(&p, "<b>x</b><a href=\"https://e\">y</a>").is_ok());
         assert!(check_allowed(&p, "<svg></svg>").is_err());
