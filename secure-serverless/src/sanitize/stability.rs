@@ -99,24 +99,44 @@ impl Kind {
     /// The kind of a lower-case element name, from the one table of
     /// tree-construction rules; `None` for names the replay does not model.
     fn of(name: &str) -> Option<Kind> {
-        use tree_rules::{CLOSES_P, FORMATTING, LIST_PASS, VOID};
-        let flags = tree_rules::flags(name.as_bytes());
-        if !tree_rules::modelled(flags) || name.bytes().any(|b| b.is_ascii_uppercase()) {
+        use tree_rules::{CLOSES_P, FORMATTING, LIST_PASS, VOID, key};
+        // Exact bytes: the serialiser writes lower case, and an upper-case
+        // name matches no key.
+        let k = tree_rules::exact_key(name.as_bytes())?;
+        let flags = tree_rules::flags_of_key(k);
+        if !tree_rules::modelled(flags) {
             return None;
         }
-        Some(match name {
-            "a" => Kind::A,
-            "p" => Kind::P,
-            "pre" => Kind::Pre,
-            "li" => Kind::Li,
-            "dd" | "dt" => Kind::DdDt,
-            "table" => Kind::Table,
-            "caption" => Kind::Caption,
-            "thead" | "tbody" | "tfoot" => Kind::Section,
-            "tr" => Kind::Row,
-            "td" | "th" => Kind::Cell,
-            "hr" => Kind::Hr,
-            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => Kind::Heading,
+        const A: u128 = key(b"a");
+        const P: u128 = key(b"p");
+        const PRE: u128 = key(b"pre");
+        const LI: u128 = key(b"li");
+        const DD: u128 = key(b"dd");
+        const DT: u128 = key(b"dt");
+        const TABLE: u128 = key(b"table");
+        const CAPTION: u128 = key(b"caption");
+        const THEAD: u128 = key(b"thead");
+        const TBODY: u128 = key(b"tbody");
+        const TFOOT: u128 = key(b"tfoot");
+        const TR: u128 = key(b"tr");
+        const TD: u128 = key(b"td");
+        const TH: u128 = key(b"th");
+        const HR: u128 = key(b"hr");
+        const H1: u128 = key(b"h1");
+        const H6: u128 = key(b"h6");
+        Some(match k {
+            A => Kind::A,
+            P => Kind::P,
+            PRE => Kind::Pre,
+            LI => Kind::Li,
+            DD | DT => Kind::DdDt,
+            TABLE => Kind::Table,
+            CAPTION => Kind::Caption,
+            THEAD | TBODY | TFOOT => Kind::Section,
+            TR => Kind::Row,
+            TD | TH => Kind::Cell,
+            HR => Kind::Hr,
+            H1..=H6 => Kind::Heading,
             _ if flags & VOID != 0 => Kind::Void,
             _ if flags & FORMATTING != 0 => Kind::Formatting,
             _ if flags & CLOSES_P != 0 && flags & LIST_PASS != 0 => Kind::PassableBlock,
@@ -384,6 +404,93 @@ pub(super) fn only_link_rel_added(input: &str, output: &str, tag_end: &[u8]) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::Kind;
+
+    /// Every kind, read from the one table of tree rules, as the HTML
+    /// standard's "in body" and table modes treat these names.
+    #[test]
+    fn kinds_follow_the_tree_rules() {
+        let expect: &[(Kind, &[&str])] = &[
+            (
+                Kind::Phrasing,
+                &[
+                    "abbr", "acronym", "bdi", "bdo", "cite", "data", "del", "dfn", "ins", "kbd",
+                    "mark", "q", "samp", "span", "sub", "sup", "time", "var",
+                ],
+            ),
+            (
+                Kind::Formatting,
+                &[
+                    "b", "big", "code", "em", "font", "i", "s", "small", "strike", "strong", "tt",
+                    "u",
+                ],
+            ),
+            (Kind::A, &["a"]),
+            (Kind::PassableBlock, &["address", "div"]),
+            (Kind::P, &["p"]),
+            (
+                Kind::Block,
+                &[
+                    "article",
+                    "aside",
+                    "blockquote",
+                    "center",
+                    "details",
+                    "dir",
+                    "dl",
+                    "fieldset",
+                    "figcaption",
+                    "figure",
+                    "footer",
+                    "header",
+                    "hgroup",
+                    "main",
+                    "menu",
+                    "nav",
+                    "ol",
+                    "section",
+                    "summary",
+                    "ul",
+                ],
+            ),
+            (Kind::Heading, &["h1", "h2", "h3", "h4", "h5", "h6"]),
+            (Kind::Pre, &["pre"]),
+            (Kind::Li, &["li"]),
+            (Kind::DdDt, &["dd", "dt"]),
+            (Kind::Table, &["table"]),
+            (Kind::Caption, &["caption"]),
+            (Kind::Section, &["thead", "tbody", "tfoot"]),
+            (Kind::Row, &["tr"]),
+            (Kind::Cell, &["td", "th"]),
+            (Kind::Void, &["br", "img", "wbr"]),
+            (Kind::Hr, &["hr"]),
+        ];
+        for (kind, names) in expect {
+            for name in *names {
+                assert_eq!(Kind::of(name), Some(*kind), "{name}");
+                assert_eq!(Kind::of(&name.to_ascii_uppercase()), None, "{name}");
+            }
+        }
+        for other in [
+            "nobr",
+            "form",
+            "xmp",
+            "listing",
+            "plaintext",
+            "dialog",
+            "search",
+            "area",
+            "button",
+            "svg",
+            "x-y",
+            "",
+            "h7",
+            "annotation-xml-and-more",
+        ] {
+            assert_eq!(Kind::of(other), None, "{other}");
+        }
+    }
+
     fn stable(html: &str) -> bool {
         let with_style = super::reparses_identically(html, true, None);
         // Without style attributes in the policy, attributes are not read.

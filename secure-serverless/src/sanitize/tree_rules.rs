@@ -4,7 +4,9 @@
 //! recogniser (through the replay) all read it.
 //!
 //! The table is built at compile time: each name once, as a lower-case key
-//! of up to 16 bytes, with the union of its flags, sorted for a binary search.
+//! of up to 16 bytes, with the union of its flags, in a hash table that a
+//! lookup reads in one or two probes (the replay and the depth guard look up
+//! every tag of their input).
 
 /// Void: never has an end tag, never nests.
 pub(super) const VOID: u16 = 1;
@@ -197,35 +199,54 @@ const MERGED: ([(u128, u16); 256], usize) = {
     (table, n)
 };
 
-const N: usize = MERGED.1;
+/// Slots of the lookup table: a power of two, about four per name, so a
+/// lookup is one hash and, almost always, one comparison.
+const SLOTS: usize = 512;
 
-/// Every name's key and flags, sorted by key: built at compile time.
-const TABLE: [(u128, u16); N] = {
-    let mut table = [(0u128, 0u16); N];
+/// Fibonacci hashing of a key, folded to 64 bits, to a slot.
+const fn slot(key: u128) -> usize {
+    let folded = (key as u64) ^ ((key >> 64) as u64);
+    (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOTS.trailing_zeros())) as usize
+}
+
+/// Every name's key and flags in an open-addressing table (linear probing),
+/// built at compile time; key 0 marks an empty slot.
+const TABLE: [(u128, u16); SLOTS] = {
+    assert!(MERGED.1 * 2 < SLOTS);
+    let mut table = [(0u128, 0u16); SLOTS];
     let mut i = 0;
-    while i < N {
-        table[i] = MERGED.0[i];
-        i += 1;
-    }
-    // insertion sort by key
-    let mut i = 1;
-    while i < N {
-        let mut j = i;
-        while j > 0 && table[j - 1].0 > table[j].0 {
-            let t = table[j - 1];
-            table[j - 1] = table[j];
-            table[j] = t;
-            j -= 1;
+    while i < MERGED.1 {
+        let (k, f) = MERGED.0[i];
+        let mut s = slot(k);
+        while table[s].0 != 0 {
+            s = (s + 1) % SLOTS;
         }
+        table[s] = (k, f);
         i += 1;
     }
     table
 };
 
-/// The flags of the element named `name` (ASCII case-insensitive); 0 for
-/// names the table does not hold.
-pub(super) fn flags(name: &[u8]) -> u16 {
-    Name::new(name).flags()
+/// The flags of the name whose key is `key`; 0 for names the table does not
+/// hold.
+pub(super) fn flags_of_key(key: u128) -> u16 {
+    let mut s = slot(key);
+    loop {
+        let (k, f) = TABLE[s];
+        if k == key || k == 0 {
+            return if k == key { f } else { 0 };
+        }
+        s = (s + 1) % SLOTS;
+    }
+}
+
+/// The key of `name` exactly as written (no case folding), for names of 1 to
+/// 16 bytes: a name with an upper-case letter never equals a table key.
+pub(super) fn exact_key(name: &[u8]) -> Option<u128> {
+    if name.is_empty() || name.len() > 16 {
+        return None;
+    }
+    Some(name.iter().fold(0u128, |k, &b| (k << 8) | u128::from(b)))
 }
 
 /// A tag name as the rules see it: the bytes, and for names of up to 16
@@ -237,12 +258,6 @@ pub(super) struct Name<'a> {
 }
 
 impl<'a> Name<'a> {
-    /// The name spelled by `bytes`.
-    pub(super) fn new(bytes: &'a [u8]) -> Self {
-        let key = if bytes.len() <= 16 { key(bytes) } else { 0 };
-        Name { bytes, key }
-    }
-
     /// Case-insensitive equality.
     pub(super) fn is(&self, other: &Name<'_>) -> bool {
         if self.key != 0 || other.key != 0 {
@@ -257,8 +272,6 @@ impl<'a> Name<'a> {
         if self.key == 0 {
             return 0;
         }
-        TABLE
-            .binary_search_by_key(&self.key, |e| e.0)
-            .map_or(0, |i| TABLE[i].1)
+        flags_of_key(self.key)
     }
 }
