@@ -10,6 +10,14 @@
 //! times faster than the pure-Rust `rsa` crate behind `rust_crypto`, and is a
 //! fraction of `aws-lc`'s size.
 //!
+//! Why not carry this `ring` verifier through `jsonwebtoken`'s pluggable
+//! `CryptoProvider`: the provider is installed once per process
+//! (`install_default`), so a library that installs one takes the choice
+//! away from the application and fails if the application made it first;
+//! and its `verifier_factory` builds a boxed verifier from the
+//! `DecodingKey` for every token, which would give up the preparation once
+//! per key that the verify figures in the README rest on.
+//!
 //! RSA keys must be 2048 to 8192 bits (`ring`'s `*_2048_8192_*` parameters):
 //! shorter keys never verify.
 
