@@ -595,8 +595,8 @@ impl LogStore {
     /// acknowledged: a create-only put of the guard's copy, where
     /// `AlreadyExists` is the normal case. DynamoDB's transactions are
     /// atomic, so this only ever writes when a store is not (DynamoDB Local
-    /// killed mid-transaction leaves the guard without its record; our fault
-    /// test caught it). Needs no permission beyond `PutItem`.
+    /// killed mid-transaction can leave the guard without its record).
+    /// Needs no permission beyond `PutItem`.
     async fn restore(&self, guard: &GuardItem) -> Result<(), RepoError> {
         let (Some(payload), Ok(id)) = (&guard.payload, guard.id.parse::<Uuid>()) else {
             return Ok(());

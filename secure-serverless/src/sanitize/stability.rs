@@ -5,7 +5,7 @@
 //! build trees the HTML parser would never build (an `<a>` inside an `<a>`
 //! once a `<table>` between them is gone, an `<li>` directly inside an `<li>`,
 //! a `<div>` inside a `<p>`); their serialisation re-parses differently. The
-//! sanitiser used to find out by parsing its output again. This module
+//! sanitiser could find out by parsing its output again. This module
 //! answers the same question without a parser, for the markup it understands:
 //! it replays the serialiser's output (every element explicitly closed, in
 //! order; text escaped so that `<` and `>` only delimit tags) through the

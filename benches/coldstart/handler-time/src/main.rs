@@ -9,7 +9,7 @@
 //! The harness drives it one call at a time, interleaved with the Runtime API
 //! measurements, so both see the same machine and DynamoDB Local conditions.
 use std::io::{BufRead, Write};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use lambda_runtime::{Context, Error, LambdaEvent};
 use serde::Serialize;
@@ -43,11 +43,7 @@ where
 
 async fn ddb_client() -> aws_sdk_dynamodb::Client {
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    secure_serverless::repository::client_with_timeouts(
-        &config,
-        Duration::from_secs(2),
-        Duration::from_secs(6),
-    )
+    secure_serverless::repository::handler_client(&config)
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -64,11 +60,13 @@ async fn main() -> Result<(), Error> {
             serve(&event, |e| authorizer::handler(&state, e)).await
         }
         "writer" => {
-            let state = writer::Writer::from_env(ddb_client().await)?;
+            let vars = secure_serverless::config::Vars::from_env();
+            let state = writer::Writer::from_vars(&vars, ddb_client().await)?;
             serve(&event, |e| writer::handler(&state, e)).await
         }
         "reader" => {
-            let state = reader::Reader::from_env(ddb_client().await).await?;
+            let vars = secure_serverless::config::Vars::from_env();
+            let state = reader::Reader::from_vars(&vars, ddb_client().await).await?;
             serve(&event, |e| reader::handler(&state, e)).await
         }
         other => Err(format!("unknown function {other}").into()),
