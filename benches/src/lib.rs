@@ -49,9 +49,9 @@ pub fn nesting_bomb(bytes: usize) -> String {
     "<div>".repeat(bytes / 5)
 }
 
-/// A bare ammonia builder with the seed's allow-list, configured as
+/// A bare ammonia builder with the bleach-compatible allow-list, configured as
 /// `Sanitizer::bleach_compatible()` configures it.
-pub fn bare_ammonia_seed() -> ammonia::Builder<'static> {
+pub fn bare_ammonia_bleach_compatible() -> ammonia::Builder<'static> {
     use std::collections::{HashMap, HashSet};
     let mut b = ammonia::Builder::empty();
     b.tags(HashSet::from([

@@ -23,12 +23,12 @@
 //! | 400 | `unknown_parameter`, `duplicate_parameter` | the parameter | [`query_params`] |
 //! | 400 | `invalid_body_encoding` | | [`body_bytes`] |
 //! | 415 | `unsupported_media_type` | `content-type` | [`require_json`] |
-//! | 400, 413, 422 | the entry error's code (`invalid_json`, `missing_field`, `payload_too_large`, `control_character`, ...) | the field | `LogEntryError` |
+//! | 400, 413, 422 | the entry error's code (`malformed_json`, `missing_field`, `payload_too_large`, `control_character`, ...) | the field | `LogEntryError` |
 //! | 400 | `invalid_idempotency_key` | `idempotency-key` | `BadIdempotencyKey` |
 //! | 400 | `invalid_cursor`, `cursor_expired` | `cursor` | `CursorError`, `RepoError::Cursor` |
 //! | 413 | `payload_too_large` | `payload` | `RepoError::ItemTooLarge` |
 //! | 503 (+ `Retry-After: 1`) | `storage_unavailable` | | a throttled or unavailable store |
-//! | 500 | `storage_error`, `internal` | | anything else (details are logged, never sent) |
+//! | 500 | `storage_error`, `internal` | | anything else (never with details: log the error before converting it) |
 //!
 //! ```
 //! use secure_serverless::apigw::{ApiError, json_response};

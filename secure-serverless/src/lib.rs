@@ -2,6 +2,7 @@
     all(
         feature = "sanitize",
         feature = "jwt",
+        feature = "jwks-https",
         feature = "authorizer",
         feature = "logs",
         feature = "apigw"
@@ -12,11 +13,12 @@
     not(all(
         feature = "sanitize",
         feature = "jwt",
+        feature = "jwks-https",
         feature = "authorizer",
         feature = "logs",
         feature = "apigw"
     )),
-    doc = "Security building blocks for AWS Lambda APIs (the crate README, with an example per job, is this page when the `sanitize`, `jwt`, `authorizer`, `logs` and `apigw` features are on)."
+    doc = "Security building blocks for AWS Lambda APIs (the crate README, with an example per job, is this page when the `sanitize`, `jwt`, `jwks-https`, `authorizer`, `logs` and `apigw` features are on)."
 )]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -261,6 +261,15 @@ impl LogType {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A type read back from the log table, kept as stored: it was checked
+    /// when written, and a record the rule would refuse today (an item
+    /// written by other means) is still served rather than failing the
+    /// whole page.
+    #[cfg(feature = "logs")]
+    pub(crate) fn stored(value: String) -> Self {
+        LogType(value)
+    }
 }
 
 impl<'de> serde::Deserialize<'de> for LogType {

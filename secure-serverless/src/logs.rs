@@ -132,7 +132,7 @@ struct LogItem {
     type_pk: String,
     id: String,
     timestamp: String,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "stored_type")]
     log_type: LogType,
     payload: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -174,7 +174,7 @@ struct GuardItem {
     request_hash: String,
     id: String,
     timestamp: String,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "stored_type")]
     log_type: LogType,
     expires_at: u64,
     /// The record's payload and expiry, so a replay can restore a record the
@@ -189,7 +189,12 @@ impl Item for GuardItem {
     const KEYS: KeySchema = LOG_TABLE.keys;
 }
 
-/// A log record as the reader returns it.
+/// Reads a stored `type` without the write-time check (see `LogType::stored`).
+fn stored_type<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LogType, D::Error> {
+    String::deserialize(d).map(LogType::stored)
+}
+
+/// A log record as a listing returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogRecord {
     /// UUIDv7 id.
@@ -203,7 +208,7 @@ pub struct LogRecord {
     pub payload: String,
 }
 
-/// What the writer answers: `{id, timestamp, type}`.
+/// What a write returns: `{id, timestamp, type}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
     /// UUIDv7 id.

@@ -210,4 +210,15 @@ fn only_https_urls() {
         );
     }
     assert!(JwksUrl::new("https://issuer.example").is_ok());
+    // Schemes are case-insensitive (RFC 3986, section 3.1); IPv6 literals
+    // and queries are URLs like any other.
+    for good in [
+        "HTTPS://issuer.example/jwks.json",
+        "https://[::1]/jwks.json",
+        "https://[::1]:8443/jwks.json",
+        "https://issuer.example?pool=a",
+        "https://issuer.example/keys?pool=a",
+    ] {
+        assert!(JwksUrl::new(good).is_ok(), "{good}");
+    }
 }

@@ -112,7 +112,7 @@ impl Authorizer {
         if let Some(header) = vars.optional("ORIGIN_HEADER")? {
             decider = decider.origin_header(&header);
         }
-        let decider = match AuthMode::from_vars(vars)? {
+        let (decider, issuers) = match AuthMode::from_vars(vars)? {
             AuthMode::OriginSecretOnly => {
                 for name in ["JWT_ISSUER", "JWT_AUDIENCE", "JWT_TOKEN_USE", "JWT_TYP"] {
                     if vars.raw(name).is_some() {
@@ -127,7 +127,7 @@ impl Authorizer {
                     auth_mode = "origin-secret-only",
                     "AUTH_MODE=origin-secret-only: no bearer token is checked; every caller that carries the origin header may call every route"
                 );
-                decider.origin_secret_only()
+                (decider.origin_secret_only(), 0)
             }
             AuthMode::Jwt => {
                 let issuers = vars.list("JWT_ISSUER")?.ok_or_else(|| {
@@ -175,17 +175,18 @@ impl Authorizer {
                             .into()),
                         },
                     };
-                tracing::info!(
-                    auth_mode = "jwt",
-                    issuers = issuers.len(),
-                    "authorizer configured"
-                );
-                decider.jwt(JwtVerifier::load(config, jwks).await?)
+                let issuers = issuers.len();
+                (decider.jwt(JwtVerifier::load(config, jwks).await?), issuers)
             }
         };
-        Ok(Authorizer {
-            decider: decider.build()?,
-        })
+        let decider = decider.build()?;
+        let auth_mode = if issuers == 0 {
+            "origin-secret-only"
+        } else {
+            "jwt"
+        };
+        tracing::info!(auth_mode, issuers, "authorizer configured");
+        Ok(Authorizer { decider })
     }
 
     /// Decides one REQUEST event: the policy JSON for API Gateway, or an

@@ -68,11 +68,7 @@ async fn main() -> Result<(), Error> {
         );
     }
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let client = secure_serverless::repository::client_with_timeouts(
-        &sdk,
-        Duration::from_secs(2),
-        Duration::from_secs(6),
-    );
+    let client = secure_serverless::repository::handler_client(&sdk);
     let stack = Stack::start(config.clone(), client).await?;
     let (edge, api) = (stack.edge, stack.api);
     let writer = stack.token("local-writer", &["logs:write"]);

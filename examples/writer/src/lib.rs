@@ -35,7 +35,7 @@ use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
 use secure_serverless::config::Vars;
 use secure_serverless::log_entry::LogEntryParser;
 use secure_serverless::logs::{Appended, LogSink, LogStore, LogStoreConfig, LogWriter, WriteError};
-use secure_serverless::repository::Repository;
+use secure_serverless::repository::{RepoError, Repository};
 use secure_serverless::sanitize::Sanitizer;
 
 /// The handler's state, built once per cold start: the DynamoDB log store
@@ -96,12 +96,14 @@ impl<S: LogSink> Writer<S> {
             .write(&caller, &body, key)
             .await
             .inspect_err(|e| {
-                if let WriteError::Storage(e) = e {
-                    if e.is_retryable() {
+                match e {
+                    // The client's own doing: answered 413, not a storage fault.
+                    WriteError::Storage(RepoError::ItemTooLarge { .. }) => {}
+                    WriteError::Storage(e) if e.is_retryable() => {
                         tracing::warn!(error = %e, "storage unavailable");
-                    } else {
-                        tracing::error!(error = ?e, "storage error");
                     }
+                    WriteError::Storage(e) => tracing::error!(error = ?e, "storage error"),
+                    _ => {}
                 }
             })?;
         match outcome {

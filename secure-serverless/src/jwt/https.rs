@@ -90,7 +90,13 @@ impl JwksUrl {
         {
             return Err(bad());
         }
-        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        // The request target: the path (`/` when empty) and the query.
+        let path = match (uri.path(), uri.query()) {
+            ("", None) => "/".to_owned(),
+            ("", Some(q)) => format!("/?{q}"),
+            (p, None) => p.to_owned(),
+            (p, Some(q)) => format!("{p}?{q}"),
+        };
         let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
         let tls = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -100,7 +106,7 @@ impl JwksUrl {
         Ok(JwksUrl {
             host: host.to_owned(),
             port,
-            path: path.to_owned(),
+            path,
             tls: std::sync::Arc::new(tls),
             timeout: Duration::from_secs(5),
         })
