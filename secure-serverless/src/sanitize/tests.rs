@@ -352,12 +352,12 @@ fn wide_policy() -> Sanitizer {
 }
 
 /// The shared tag-soup generator, driven by a xorshift PRNG.
-fn tag_soup(seed: &mut u64) -> String {
+fn tag_soup(state: &mut u64) -> String {
     test_support::html::tag_soup(|n| {
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 7;
-        *seed ^= *seed << 17;
-        (*seed % n as u64) as usize
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        (*state % n as u64) as usize
     })
 }
 
@@ -367,7 +367,7 @@ fn tag_soup(seed: &mut u64) -> String {
 /// refuse at least `min.1` (or it saves no work, or the generator found
 /// no hard case).
 fn on_tag_soups(
-    mut seed: u64,
+    mut state: u64,
     min: (usize, usize),
     check: impl Fn(&str, &Sanitizer, &Compiled, String) -> (usize, usize),
 ) {
@@ -381,7 +381,7 @@ fn on_tag_soups(
         };
         let (mut accepted, mut refused) = (0, 0);
         for _ in 0..10_000 {
-            let (a, r) = check(name, &policy, compiled, tag_soup(&mut seed));
+            let (a, r) = check(name, &policy, compiled, tag_soup(&mut state));
             accepted += a;
             refused += r;
         }
