@@ -71,7 +71,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| secrets.verify_header([black_box(b"local-origin-secret-previous".as_slice())]))
     });
 
-    let verifier = JwtVerifier::new(JwtConfig::new([ISS], [AUD]).unwrap(), keys());
+    let verifier = JwtVerifier::new(JwtConfig::new(ISS, [AUD]).unwrap(), keys());
     for (alg, kid) in [
         (Algorithm::HS256, "hmac"),
         (Algorithm::RS256, "rsa"),
@@ -116,7 +116,7 @@ fn bench(c: &mut Criterion) {
 
     let with_jwt = Authorizer::builder(routes(), cached())
         .jwt(JwtVerifier::new(
-            JwtConfig::new([ISS], [AUD]).unwrap(),
+            JwtConfig::new(ISS, [AUD]).unwrap(),
             keys(),
         ))
         .build()

@@ -78,7 +78,7 @@ struct Fixture {
 
 static FIX: LazyLock<Fixture> = LazyLock::new(|| {
     let keys = KeySet::new().with_hmac("k", HMAC).unwrap();
-    let verifier = JwtVerifier::new(JwtConfig::new(["iss"], ["aud"]).unwrap(), keys);
+    let verifier = JwtVerifier::new(JwtConfig::new("iss", ["aud"]).unwrap(), keys);
     // Valid for long after any fuzzing run: the fixture is built once per process.
     let exp = jsonwebtoken::get_current_timestamp() + 7 * 24 * 3600;
     let sign = |kid: &str, alg: Algorithm, key: &[u8], claims: serde_json::Value| {

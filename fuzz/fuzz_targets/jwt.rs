@@ -75,7 +75,7 @@ static FIX: LazyLock<Fixture> = LazyLock::new(|| {
         .unwrap()
         .with_hmac("hmac", HMAC_SECRET)
         .unwrap();
-    let config = JwtConfig::new([ISS], [AUD])
+    let config = JwtConfig::new(ISS, [AUD])
         .unwrap()
         .leeway(std::time::Duration::from_secs(LEEWAY))
         .unwrap()
@@ -114,7 +114,7 @@ fuzz_target!(|data: &[u8]| {
         3 => {
             let text = String::from_utf8_lossy(rest);
             if let Ok(keys) = KeySet::from_jwks_json(&text) {
-                let v = JwtVerifier::new(JwtConfig::new([ISS], [AUD]).unwrap(), keys);
+                let v = JwtVerifier::new(JwtConfig::new(ISS, [AUD]).unwrap(), keys);
                 let _ = v.verify_with_cached_keys("eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYSJ9.e30.c2ln");
             }
         }

@@ -144,6 +144,11 @@ pub enum AuthorizerError {
     /// The origin secret could not be fetched and no cached value is left.
     #[error("origin secret unavailable: {0}")]
     SecretUnavailable(#[source] SecretSourceError),
+    /// The token issuer's keys could not be fetched and none young enough
+    /// are left: no token can be verified, so none is accepted (API Gateway
+    /// answers 500 rather than calling the caller's credentials invalid).
+    #[error("token keys unavailable: {0}")]
+    KeysUnavailable(#[source] JwtError),
 }
 
 /// How the caller was authenticated, for logs and the context map.
@@ -274,10 +279,10 @@ impl Authorizer {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(AuthorizerError::Unauthorized(None))?;
-        let claims = verifier
-            .verify(token)
-            .await
-            .map_err(|e| AuthorizerError::Unauthorized(Some(e)))?;
+        let claims = verifier.verify(token).await.map_err(|e| match e {
+            JwtError::KeySetUnavailable(_) => AuthorizerError::KeysUnavailable(e),
+            e => AuthorizerError::Unauthorized(Some(e)),
+        })?;
         let principal = if claims.subject().is_empty() {
             "jwt-subject-unknown"
         } else {

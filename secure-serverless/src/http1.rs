@@ -6,12 +6,12 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Limited};
 
 /// Sends `request` on `stream` and reads an answer of at most `max_body`
-/// bytes; returns the status and the body.
+/// bytes; returns the status, the headers and the body.
 pub(crate) async fn get<S>(
     stream: S,
     request: hyper::Request<Empty<Bytes>>,
     max_body: usize,
-) -> Result<(hyper::StatusCode, Bytes), String>
+) -> Result<(hyper::StatusCode, hyper::HeaderMap, Bytes), String>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -25,12 +25,12 @@ where
         .send_request(request)
         .await
         .map_err(|e| format!("GET {path}: {e}"))?;
-    let status = resp.status();
-    let body = Limited::new(resp.into_body(), max_body)
+    let (parts, body) = resp.into_parts();
+    let body = Limited::new(body, max_body)
         .collect()
         .await
         .map_err(|e| format!("body: {e}"))?
         .to_bytes();
     conn.abort();
-    Ok((status, body))
+    Ok((parts.status, parts.headers, body))
 }

@@ -29,16 +29,25 @@
 //!   `aws_lc_rs`) is linked. RSA keys must be 2048 to 8192 bits.
 //!
 //! Keys come from a JWKS document ([`KeySet::from_jwks_json`]) read from a
-//! file, an environment variable or (feature `jwks-https`) an HTTPS URL; an
-//! unknown `kid` triggers a refresh at most once per
-//! [`JwtConfig::min_refresh_interval`].
+//! file, an environment variable or (feature `jwks-https`) an HTTPS URL,
+//! given directly ([`JwksUrl`]) or found through the issuer's OpenID
+//! discovery document ([`OidcIssuer`]). Fetched keys live for
+//! [`JwtConfig::key_max_age`] (shortened by the issuer's `Cache-Control`),
+//! serve on for [`JwtConfig::serve_stale_keys_for`] while the issuer cannot
+//! be reached, then fail closed ([`JwtError::KeySetUnavailable`]); fetches
+//! are shared by concurrent requests and back off after failures, and an
+//! unknown `kid` fetches at most once per
+//! [`JwtConfig::min_refresh_interval`]. Several issuers
+//! ([`JwtVerifier::any_of`]) each keep their own keys and rules; a token is
+//! routed by its exact `iss`. Every refusal has a fixed reason code
+//! ([`JwtError::reason`]) for logs and metrics.
 //!
 //! ```
 //! use jsonwebtoken::{Algorithm, EncodingKey, Header};
 //! use secure_serverless::jwt::{JwtConfig, JwtVerifier, KeySet};
 //!
 //! let keys = KeySet::new().with_hmac("k1", b"a-long-random-hmac-secret-of-32+bytes")?;
-//! let verifier = JwtVerifier::new(JwtConfig::new(["https://issuer.example"], ["my-api"])?, keys);
+//! let verifier = JwtVerifier::new(JwtConfig::new("https://issuer.example", ["my-api"])?, keys);
 //!
 //! let claims = serde_json::json!({
 //!     "sub": "alice", "iss": "https://issuer.example", "aud": "my-api",
@@ -55,8 +64,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod cache;
 mod claims;
 mod config;
+mod discovery;
 mod error;
 #[cfg(feature = "jwks-https")]
 mod https;
@@ -73,11 +84,18 @@ mod tests;
 use jsonwebtoken::{Algorithm, DecodingKey};
 
 pub use claims::VerifiedClaims;
-pub use config::{DEFAULT_MAX_TOKEN_BYTES, JwtConfig, MAX_LEEWAY, TokenUse};
-pub use error::{JwtConfigError, JwtError, KeySourceError};
+pub use config::{
+    DEFAULT_KEY_MAX_AGE, DEFAULT_MAX_TOKEN_BYTES, DEFAULT_MIN_REFRESH_INTERVAL, DEFAULT_STALE_FOR,
+    JwtConfig, MAX_KEY_LIFETIME, MAX_LEEWAY, TokenUse,
+};
+pub use discovery::DiscoveryDocument;
+#[cfg(feature = "jwks-https")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks-https")))]
+pub use discovery::OidcIssuer;
+pub use error::{ClaimRejected, JwtConfigError, JwtError, KeySourceError};
 #[cfg(feature = "jwks-https")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks-https")))]
 pub use https::{JwksUrl, MAX_JWKS_BYTES};
 pub use keys::{KeySet, SkippedKey};
-pub use source::{AnyJwks, JwksEnv, JwksFile, JwksSource, NoRefresh};
+pub use source::{AnyJwks, JwksDocument, JwksEnv, JwksFile, JwksSource, NoRefresh};
 pub use verifier::JwtVerifier;

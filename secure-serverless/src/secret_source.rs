@@ -334,7 +334,7 @@ async fn http_get(endpoint: &str, path: &str, token: &str) -> Result<(u16, Vec<u
         .header("X-Aws-Parameters-Secrets-Token", token)
         .body(http_body_util::Empty::<bytes::Bytes>::new())
         .map_err(|e| format!("request: {e}"))?;
-    let (status, body) = crate::http1::get(stream, req, usize::MAX).await?;
+    let (status, _, body) = crate::http1::get(stream, req, usize::MAX).await?;
     Ok((status.as_u16(), body.to_vec()))
 }
 

@@ -7,7 +7,7 @@ use secure_serverless::arn::MethodArn;
 use secure_serverless::authorizer::{
     Authorizer, AuthorizerConfigError, AuthorizerError, Outcome, RequestEvent, RouteTable,
 };
-use secure_serverless::jwt::{JwtConfig, JwtError, JwtVerifier, KeySet};
+use secure_serverless::jwt::{AnyJwks, JwksFile, JwtConfig, JwtError, JwtVerifier, KeySet};
 use secure_serverless::policy::Decision;
 use secure_serverless::secret::{HeaderCheck, SecretVersion};
 use secure_serverless::secret_source::{AnySource, CachedSecrets, StaticSource};
@@ -57,7 +57,7 @@ fn jwt_authorizer() -> Authorizer {
     let keys = KeySet::new().with_hmac("k", HMAC).unwrap();
     Authorizer::builder(routes(), secrets())
         .jwt(JwtVerifier::new(
-            JwtConfig::new(["iss"], ["aud"]).unwrap(),
+            JwtConfig::new("iss", ["aud"]).unwrap(),
             keys,
         ))
         .build()
@@ -219,6 +219,28 @@ async fn missing_or_bad_jwt_is_unauthorized_with_that_exact_message() {
     assert_eq!(p.evaluate(&arn("GET", "stats")), Decision::ExplicitDeny);
 }
 
+/// Keys that cannot be had are neither an Allow nor a 401: the decision
+/// fails (API Gateway answers 500) until the issuer is reachable again.
+#[tokio::test]
+async fn unavailable_keys_fail_closed_and_are_not_called_bad_credentials() {
+    let missing = std::env::temp_dir().join("secure-serverless-no-such-jwks.json");
+    let a = Authorizer::builder(routes(), secrets())
+        .jwt(JwtVerifier::lazy(
+            JwtConfig::new("iss", ["aud"]).unwrap(),
+            AnyJwks::File(JwksFile(missing)),
+        ))
+        .build()
+        .unwrap();
+    let ev = event(
+        json!({"x-origin-verify": "current-secret", "authorization": bearer("logs:read")}),
+        None,
+    );
+    match a.decide(&ev).await.unwrap_err() {
+        AuthorizerError::KeysUnavailable(e) => assert_eq!(e.reason(), "keys_unavailable"),
+        e => panic!("{e:?}"),
+    }
+}
+
 #[tokio::test]
 async fn events_api_gateway_would_never_send_are_errors_not_panics() {
     let a = origin_only(routes());
@@ -247,7 +269,7 @@ fn unsafe_or_incomplete_configurations_are_refused_at_build() {
         AuthorizerConfigError::NoRoutes
     );
     let keys = KeySet::new().with_hmac("k", HMAC).unwrap();
-    let verifier = JwtVerifier::new(JwtConfig::new(["iss"], ["aud"]).unwrap(), keys);
+    let verifier = JwtVerifier::new(JwtConfig::new("iss", ["aud"]).unwrap(), keys);
     assert_eq!(
         err(Authorizer::builder(routes(), secrets())
             .jwt(verifier)

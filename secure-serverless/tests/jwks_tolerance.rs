@@ -37,7 +37,7 @@ fn with_kid(alg: Algorithm, kid: &str) -> Header {
 
 fn verifier(keys: Vec<Value>) -> Result<JwtVerifier, JwtConfigError> {
     let keys = KeySet::from_jwks_json(&json!({ "keys": keys }).to_string())?;
-    Ok(JwtVerifier::new(JwtConfig::new([ISS], [AUD])?, keys))
+    Ok(JwtVerifier::new(JwtConfig::new(ISS, [AUD])?, keys))
 }
 
 #[test]
@@ -144,7 +144,7 @@ fn typ_is_checked_when_required() {
     )
     .unwrap();
     let v = JwtVerifier::new(
-        JwtConfig::new([ISS], [AUD]).unwrap().require_typ("at+jwt"),
+        JwtConfig::new(ISS, [AUD]).unwrap().require_typ("at+jwt"),
         keys,
     );
     for (typ, ok) in [

@@ -36,7 +36,7 @@ fn verifier() -> JwtVerifier {
         .unwrap()
         .with_hmac("hmac", HMAC)
         .unwrap();
-    JwtVerifier::new(JwtConfig::new([ISS], [AUD]).unwrap(), keys)
+    JwtVerifier::new(JwtConfig::new(ISS, [AUD]).unwrap(), keys)
 }
 
 fn now() -> u64 {
@@ -171,7 +171,7 @@ fn time_claims() {
     );
 
     assert!(matches!(
-        JwtConfig::new([ISS], [AUD])
+        JwtConfig::new(ISS, [AUD])
             .unwrap()
             .leeway(std::time::Duration::from_secs(301)),
         Err(JwtConfigError::LeewayTooLarge(_))
@@ -466,7 +466,7 @@ fn duplicate_claims_and_headers_are_refused() {
 fn cognito_checks() {
     let keys = KeySet::from_jwks_json(&jwks()).unwrap();
     let access = JwtVerifier::new(
-        JwtConfig::cognito_access([ISS], ["client-1"]).unwrap(),
+        JwtConfig::cognito_access(ISS, ["client-1"]).unwrap(),
         keys.clone(),
     );
     let c = json!({"sub": "u", "iss": ISS, "exp": now() + 60, "token_use": "access", "client_id": "client-1",
@@ -492,7 +492,7 @@ fn cognito_checks() {
         JwtError::WrongClient
     );
 
-    let id = JwtVerifier::new(JwtConfig::cognito_id([ISS], ["client-1"]).unwrap(), keys);
+    let id = JwtVerifier::new(JwtConfig::cognito_id(ISS, ["client-1"]).unwrap(), keys);
     let c =
         json!({"sub": "u", "iss": ISS, "aud": "client-1", "exp": now() + 60, "token_use": "id"});
     assert!(
@@ -539,7 +539,7 @@ async fn unknown_kid_refreshes_at_most_once_per_interval() {
     let all = set.clone();
     set["keys"] = json!([all["keys"][1].clone()]);
     std::fs::write(&path, set.to_string()).unwrap();
-    let config = JwtConfig::new([ISS], [AUD])
+    let config = JwtConfig::new(ISS, [AUD])
         .unwrap()
         .min_refresh_interval(std::time::Duration::from_millis(200));
     let v = JwtVerifier::load(config, JwksFile(path.clone()))
@@ -602,7 +602,7 @@ fn every_algorithm_verifies_and_agrees_with_jsonwebtoken() {
     };
     for (alg, signing, public) in cases {
         let v = JwtVerifier::new(
-            JwtConfig::new([ISS], [AUD]).unwrap(),
+            JwtConfig::new(ISS, [AUD]).unwrap(),
             KeySet::new().with_key("k", public.clone(), &[alg]),
         );
         let good = token("k", alg, &signing, &claims());
@@ -645,7 +645,7 @@ fn every_algorithm_verifies_and_agrees_with_jsonwebtoken() {
 fn short_rsa_keys_never_verify() {
     let public = jsonwebtoken::DecodingKey::from_rsa_pem(&fixture("rsa1024.pub.pem")).unwrap();
     let v = JwtVerifier::new(
-        JwtConfig::new([ISS], [AUD]).unwrap(),
+        JwtConfig::new(ISS, [AUD]).unwrap(),
         KeySet::new().with_key("short", public, &[Algorithm::RS256]),
     );
     let signing = EncodingKey::from_rsa_pem(&fixture("rsa1024.pem")).unwrap();
@@ -668,7 +668,7 @@ fn a_jwk_modulus_with_a_leading_zero_still_verifies() {
     jwk["n"] = json!(B64.encode(padded));
     jwk["kid"] = json!("rsa");
     let keys = KeySet::from_jwks_json(&json!({ "keys": [jwk] }).to_string()).unwrap();
-    let v = JwtVerifier::new(JwtConfig::new([ISS], [AUD]).unwrap(), keys);
+    let v = JwtVerifier::new(JwtConfig::new(ISS, [AUD]).unwrap(), keys);
     let t = token("rsa", Algorithm::RS256, &rsa(), &claims());
     assert_eq!(v.verify_with_cached_keys(&t).unwrap().subject(), "alice");
 }

@@ -11,12 +11,13 @@
 //! | `ORIGIN_HEADER` | header CloudFront adds (default `x-origin-verify`) |
 //! | `SECRET_CACHE_TTL_SECONDS` | how long a fetched secret is trusted (0 to 3600, default 60) |
 //! | `PREVIOUS_SECRET_GRACE_SECONDS` | how long after a rotation (the new value's creation) the previous origin secret is still accepted (60 to 86400, default 1800) |
-//! | `JWT_ISSUER` | accepted issuers (comma-separated); **required** unless `AUTH_MODE=origin-secret-only` |
+//! | `JWT_ISSUER` | accepted issuers (comma-separated); **required** unless `AUTH_MODE=origin-secret-only`. A token is checked against the keys of the issuer its `iss` names exactly |
 //! | `JWT_AUDIENCE` | accepted audiences, or with `JWT_TOKEN_USE=cognito-access` the accepted app client ids (comma-separated; required) |
 //! | `JWT_TOKEN_USE` | `aud` (default: `aud` must be listed), `cognito-access` (Cognito access tokens: `token_use` = `access`, `client_id` listed; they carry no `aud`) or `cognito-id` (`token_use` = `id`, `aud` listed) |
 //! | `JWT_TYP` | if set, the token header's `typ` must be this (for example `at+jwt`) |
-//! | `JWKS_URL` | the issuer's JWKS over HTTPS (default: `{JWT_ISSUER}/.well-known/jwks.json`) |
-//! | `JWKS_FILE` / `JWKS` | instead: the JWKS document as a file, or the JSON itself |
+//! | `JWKS_URL` | the issuer's JWKS over HTTPS, for one issuer (default: each issuer's `jwks_uri` from its OpenID discovery document, `{issuer}/.well-known/openid-configuration`, whose `issuer` must match exactly) |
+//! | `JWKS_FILE` / `JWKS` | instead: the JWKS document as a file, or the JSON itself (one issuer) |
+//! | `JWKS_LOAD` | `init` (default: keys fetched at cold start, an unreachable issuer is an init error) or `first-request` (fetched by the first request that needs them) |
 //! | `AUTH_MODE` | `jwt` (the default) or `origin-secret-only`: every caller that carries the origin header may call every route |
 //!
 //! The authorizer fails closed: a missing or blank security setting stops it
@@ -32,7 +33,9 @@ use secure_serverless::authorizer::{
     Authorizer as Decider, AuthorizerError, Outcome, RequestEvent, RouteTable,
 };
 use secure_serverless::config::{ConfigError, Vars};
-use secure_serverless::jwt::{AnyJwks, JwksEnv, JwksFile, JwksUrl, JwtConfig, JwtVerifier};
+use secure_serverless::jwt::{
+    AnyJwks, JwksEnv, JwksFile, JwksUrl, JwtConfig, JwtVerifier, OidcIssuer,
+};
 use secure_serverless::secret_source::{AnySource, CachedSecrets};
 use serde_json::Value;
 
@@ -139,44 +142,70 @@ impl Authorizer {
                 let audience = vars
                     .list("JWT_AUDIENCE")?
                     .ok_or_else(|| ConfigError::Missing("JWT_AUDIENCE".into()))?;
-                let mut config = match vars.optional("JWT_TOKEN_USE")?.as_deref() {
-                    None | Some("aud") => JwtConfig::new(issuers.clone(), audience)?,
-                    Some("cognito-access") => JwtConfig::cognito_access(issuers.clone(), audience)?,
-                    Some("cognito-id") => JwtConfig::cognito_id(issuers.clone(), audience)?,
+                let token_use = vars.optional("JWT_TOKEN_USE")?;
+                let typ = vars.optional("JWT_TYP")?;
+                let configure = |issuer: &str| -> Result<JwtConfig, Error> {
+                    let config = match token_use.as_deref() {
+                        None | Some("aud") => JwtConfig::new(issuer, audience.clone())?,
+                        Some("cognito-access") => {
+                            JwtConfig::cognito_access(issuer, audience.clone())?
+                        }
+                        Some("cognito-id") => JwtConfig::cognito_id(issuer, audience.clone())?,
+                        Some(_) => {
+                            return Err(ConfigError::invalid(
+                                "JWT_TOKEN_USE",
+                                "aud, cognito-access or cognito-id",
+                            )
+                            .into());
+                        }
+                    };
+                    Ok(match &typ {
+                        Some(typ) => config.require_typ(typ),
+                        None => config,
+                    })
+                };
+                // One key source for one issuer, or each issuer's own keys
+                // found through its OpenID discovery document.
+                let explicit = match (
+                    vars.optional("JWKS_FILE")?,
+                    vars.optional("JWKS")?,
+                    vars.optional("JWKS_URL")?,
+                ) {
+                    (Some(path), _, _) => Some(AnyJwks::File(JwksFile(path.into()))),
+                    (None, Some(_), _) => Some(AnyJwks::Env(JwksEnv("JWKS".into()))),
+                    (None, None, Some(url)) => Some(AnyJwks::Url(JwksUrl::new(&url)?)),
+                    (None, None, None) => None,
+                };
+                if explicit.is_some() && issuers.len() != 1 {
+                    return Err(ConfigError::invalid(
+                        "JWKS_URL",
+                        "unset when JWT_ISSUER names several issuers (each issuer's keys are then found by OpenID discovery); JWKS_URL, JWKS_FILE and JWKS serve one issuer",
+                    )
+                    .into());
+                }
+                let at_first_request = match vars.optional("JWKS_LOAD")?.as_deref() {
+                    None | Some("init") => false,
+                    Some("first-request") => true,
                     Some(_) => {
-                        return Err(ConfigError::invalid(
-                            "JWT_TOKEN_USE",
-                            "aud, cognito-access or cognito-id",
-                        )
-                        .into());
+                        return Err(
+                            ConfigError::invalid("JWKS_LOAD", "init or first-request").into()
+                        );
                     }
                 };
-                if let Some(typ) = vars.optional("JWT_TYP")? {
-                    config = config.require_typ(&typ);
-                }
-                let jwks =
-                    match (
-                        vars.optional("JWKS_FILE")?,
-                        vars.optional("JWKS")?,
-                        vars.optional("JWKS_URL")?,
-                    ) {
-                        (Some(path), _, _) => AnyJwks::File(JwksFile(path.into())),
-                        (None, Some(_), _) => AnyJwks::Env(JwksEnv("JWKS".into())),
-                        (None, None, Some(url)) => AnyJwks::Url(JwksUrl::new(&url)?),
-                        (None, None, None) => match issuers.as_slice() {
-                            [issuer] => AnyJwks::Url(JwksUrl::new(&format!(
-                                "{}/.well-known/jwks.json",
-                                issuer.trim_end_matches('/')
-                            ))?),
-                            _ => return Err(ConfigError::invalid(
-                                "JWKS_URL",
-                                "set (or JWKS_FILE, or JWKS) when JWT_ISSUER names several issuers",
-                            )
-                            .into()),
-                        },
+                let mut verifiers = Vec::with_capacity(issuers.len());
+                for issuer in &issuers {
+                    let config = configure(issuer)?;
+                    let source = match &explicit {
+                        Some(source) => source.clone(),
+                        None => AnyJwks::Oidc(OidcIssuer::for_config(&config)?),
                     };
-                let issuers = issuers.len();
-                (decider.jwt(JwtVerifier::load(config, jwks).await?), issuers)
+                    verifiers.push(if at_first_request {
+                        JwtVerifier::lazy(config, source)
+                    } else {
+                        JwtVerifier::load(config, source).await?
+                    });
+                }
+                (decider.jwt(JwtVerifier::any_of(verifiers)?), issuers.len())
             }
         };
         let decider = decider.build()?;
@@ -208,13 +237,14 @@ impl Authorizer {
                 Ok(serde_json::to_value(policy.rest_response())?)
             }
             Err(e @ AuthorizerError::Unauthorized(_)) => {
-                let reason = match &e {
-                    AuthorizerError::Unauthorized(Some(jwt)) => jwt.to_string(),
-                    _ => "no bearer token".to_owned(),
+                let (reason, detail) = match &e {
+                    AuthorizerError::Unauthorized(Some(jwt)) => (jwt.reason(), jwt.to_string()),
+                    _ => ("token_missing", "no bearer token".to_owned()),
                 };
                 tracing::info!(
                     decision = "unauthorized",
                     reason,
+                    detail,
                     "caller not authenticated"
                 );
                 Err(e.into())

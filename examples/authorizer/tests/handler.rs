@@ -45,7 +45,7 @@ async fn allow_deny_and_unauthorized_fixtures() {
         .with_hmac("k", b"0123456789abcdef0123456789abcdef")
         .unwrap();
     let verifier = JwtVerifier::with_source(
-        JwtConfig::new(["iss"], ["aud"]).unwrap(),
+        JwtConfig::new("iss", ["aud"]).unwrap(),
         keys,
         AnyJwks::Env(JwksEnv("UNUSED".into())),
     );

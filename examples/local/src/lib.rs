@@ -230,10 +230,7 @@ impl Stack {
         let decider = Decider::builder(authorizer::routes(), secrets).origin_header(ORIGIN_HEADER);
         let decider = if config.require_jwt {
             let keys = KeySet::new().with_hmac("local", &signing_key)?;
-            decider.jwt(JwtVerifier::new(
-                JwtConfig::new([ISSUER], [AUDIENCE])?,
-                keys,
-            ))
+            decider.jwt(JwtVerifier::new(JwtConfig::new(ISSUER, [AUDIENCE])?, keys))
         } else {
             decider.origin_secret_only()
         }

@@ -34,6 +34,23 @@ impl VerifiedClaims {
     pub fn claims(&self) -> &Map<String, Value> {
         &self.claims
     }
+
+    /// The claims deserialised into the application's own type.
+    ///
+    /// ```
+    /// # use secure_serverless::jwt::VerifiedClaims;
+    /// #[derive(serde::Deserialize)]
+    /// struct Mine { sub: String, tenant: String }
+    /// # fn f(verified: VerifiedClaims) -> Result<(), serde_json::Error> {
+    /// let mine: Mine = verified.deserialize()?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// When the claims do not fit `T`.
+    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&Value::Object(self.claims.clone()))
+    }
 }
 
 /// The registered claims of a token whose signature is valid, at `now`
@@ -66,7 +83,7 @@ pub(super) fn check_claims(
         return Err(JwtError::NotYetValid);
     }
     let accepted_issuer = match claims.get("iss") {
-        Some(Value::String(iss)) => config.issuers.iter().any(|i| i == iss),
+        Some(Value::String(iss)) => *iss == config.issuer,
         _ => false,
     };
     if !accepted_issuer {

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 #[cfg(doc)]
 use super::config::{JwtConfig, MAX_LEEWAY};
+#[cfg(doc)]
+use super::verifier::JwtVerifier;
 
 /// Why a token was refused. Never contains the token or a key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,9 +78,98 @@ pub enum JwtError {
     /// Cognito `client_id` is not accepted.
     #[error("client is not accepted")]
     WrongClient,
-    /// The key set could not be loaded or refreshed.
+    /// The key set could not be loaded or refreshed, and no key set young
+    /// enough to serve is left.
     #[error("key set unavailable: {0}")]
     KeySetUnavailable(KeySourceError),
+    /// An application check ([`JwtConfig::claims_check`]) refused the claims.
+    #[error("{0}")]
+    Rejected(ClaimRejected),
+}
+
+impl JwtError {
+    /// A fixed, short reason code for logs and metrics: one of
+    /// [`JwtError::REASONS`]. It never contains any part of the token.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            JwtError::TooLarge { .. } => "too_large",
+            JwtError::Malformed(_)
+            | JwtError::DuplicateMember(_)
+            | JwtError::CriticalHeader
+            | JwtError::WrongType => "malformed",
+            JwtError::Unsigned
+            | JwtError::UnsupportedAlgorithm(_)
+            | JwtError::AlgorithmNotAllowed { .. } => "algorithm",
+            JwtError::MissingKid | JwtError::UnknownKid(_) => "unknown_key",
+            JwtError::InvalidSignature => "signature",
+            JwtError::Expired => "expired",
+            JwtError::NotYetValid => "not_yet_valid",
+            JwtError::MissingClaim(_) | JwtError::InvalidClaim(_) => "claim",
+            JwtError::WrongIssuer => "issuer",
+            JwtError::WrongAudience => "audience",
+            JwtError::WrongTokenUse(_) => "token_use",
+            JwtError::WrongClient => "client",
+            JwtError::KeySetUnavailable(_) => "keys_unavailable",
+            JwtError::Rejected(_) => "rejected",
+        }
+    }
+
+    /// Every code [`JwtError::reason`] returns.
+    pub const REASONS: [&'static str; 14] = [
+        "too_large",
+        "malformed",
+        "algorithm",
+        "unknown_key",
+        "signature",
+        "expired",
+        "not_yet_valid",
+        "claim",
+        "issuer",
+        "audience",
+        "token_use",
+        "client",
+        "keys_unavailable",
+        "rejected",
+    ];
+}
+
+/// Why an application check refused a token's claims: a fixed reason code
+/// (for logs and metrics) and a detail for the log line.
+///
+/// ```
+/// use secure_serverless::jwt::ClaimRejected;
+/// let e = ClaimRejected::new("tenant").detail("tenant is not enrolled");
+/// assert_eq!(e.reason(), "tenant");
+/// assert_eq!(e.to_string(), "claims rejected (tenant): tenant is not enrolled");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("claims rejected ({reason}): {detail}")]
+pub struct ClaimRejected {
+    reason: &'static str,
+    detail: String,
+}
+
+impl ClaimRejected {
+    /// A refusal with a fixed reason code (keep it short and bounded: it may
+    /// become a metric dimension).
+    pub fn new(reason: &'static str) -> Self {
+        ClaimRejected {
+            reason,
+            detail: String::new(),
+        }
+    }
+
+    /// Adds a detail for the log line (never put the token in it).
+    #[must_use]
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+
+    /// The reason code.
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
 }
 
 /// A configuration or key set that cannot be used.
@@ -103,6 +194,15 @@ pub enum JwtConfigError {
     /// A JWKS URL that is not `https://host[:port]/path`.
     #[error("JWKS URL must be https://host[:port]/path: {0}")]
     InvalidJwksUrl(String),
+    /// An OpenID issuer that is not an `https` URL without query or fragment.
+    #[error("issuer must be an https URL without query or fragment: {0}")]
+    InvalidIssuerUrl(String),
+    /// Two verifiers given to [`JwtVerifier::any_of`] accept the same issuer.
+    #[error("issuer {0:?} is configured twice")]
+    DuplicateIssuer(String),
+    /// A key-lifetime setting out of its bounds.
+    #[error("{0}")]
+    KeyLifetime(&'static str),
 }
 
 /// Why a JWKS document could not be had from its source.
@@ -153,4 +253,23 @@ pub enum KeySourceError {
     /// The document is not a usable JWKS.
     #[error("the JWKS document is invalid: {0}")]
     Invalid(JwtConfigError),
+    /// The key set has not been fetched yet (a lazily loaded verifier used
+    /// through [`JwtVerifier::verify_with_cached_keys`]).
+    #[error("the key set has not been loaded yet")]
+    NotLoaded,
+    /// The key set is older than its maximum age plus the stale period.
+    #[error("the key set is older than its maximum age and stale period")]
+    TooOld,
+    /// The OpenID discovery document names another issuer than the one
+    /// configured (OpenID Connect Discovery 1.0, section 4.3).
+    #[error("discovery document names issuer {found:?}, not {expected:?}")]
+    IssuerMismatch {
+        /// The issuer configured.
+        expected: String,
+        /// The issuer the document names (an excerpt).
+        found: String,
+    },
+    /// The OpenID discovery document cannot be used.
+    #[error("invalid discovery document: {0}")]
+    Discovery(String),
 }

@@ -1,15 +1,37 @@
 //! Where a JWKS document comes from: [`JwksSource`] and its implementations.
 
 use std::future::Future;
+use std::time::Duration;
 
+#[cfg(feature = "jwks-https")]
+use super::discovery::OidcIssuer;
 use super::error::KeySourceError;
 #[cfg(feature = "jwks-https")]
 use super::https::JwksUrl;
 
+/// A fetched JWKS document, and how long its source says it may be cached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwksDocument {
+    /// The document's text.
+    pub text: String,
+    /// The source's freshness limit (an HTTP `Cache-Control: max-age`),
+    /// when it gives one.
+    pub max_age: Option<Duration>,
+}
+
+impl From<String> for JwksDocument {
+    fn from(text: String) -> Self {
+        JwksDocument {
+            text,
+            max_age: None,
+        }
+    }
+}
+
 /// Where a JWKS document comes from.
 pub trait JwksSource: Send + Sync {
-    /// Fetches the document's text.
-    fn fetch(&self) -> impl Future<Output = Result<String, KeySourceError>> + Send;
+    /// Fetches the document.
+    fn fetch(&self) -> impl Future<Output = Result<JwksDocument, KeySourceError>> + Send;
 }
 
 /// A JWKS read from a file at each refresh.
@@ -17,11 +39,13 @@ pub trait JwksSource: Send + Sync {
 pub struct JwksFile(pub std::path::PathBuf);
 
 impl JwksSource for JwksFile {
-    async fn fetch(&self) -> Result<String, KeySourceError> {
-        std::fs::read_to_string(&self.0).map_err(|e| KeySourceError::File {
-            path: self.0.clone(),
-            reason: e.to_string(),
-        })
+    async fn fetch(&self) -> Result<JwksDocument, KeySourceError> {
+        std::fs::read_to_string(&self.0)
+            .map(JwksDocument::from)
+            .map_err(|e| KeySourceError::File {
+                path: self.0.clone(),
+                reason: e.to_string(),
+            })
     }
 }
 
@@ -30,8 +54,10 @@ impl JwksSource for JwksFile {
 pub struct JwksEnv(pub String);
 
 impl JwksSource for JwksEnv {
-    async fn fetch(&self) -> Result<String, KeySourceError> {
-        std::env::var(&self.0).map_err(|_| KeySourceError::EnvNotSet(self.0.clone()))
+    async fn fetch(&self) -> Result<JwksDocument, KeySourceError> {
+        std::env::var(&self.0)
+            .map(JwksDocument::from)
+            .map_err(|_| KeySourceError::EnvNotSet(self.0.clone()))
     }
 }
 
@@ -48,16 +74,22 @@ pub enum AnyJwks {
     #[cfg(feature = "jwks-https")]
     #[cfg_attr(docsrs, doc(cfg(feature = "jwks-https")))]
     Url(JwksUrl),
+    /// Found through the issuer's OpenID discovery document.
+    #[cfg(feature = "jwks-https")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwks-https")))]
+    Oidc(OidcIssuer),
 }
 
 impl JwksSource for AnyJwks {
-    async fn fetch(&self) -> Result<String, KeySourceError> {
+    async fn fetch(&self) -> Result<JwksDocument, KeySourceError> {
         match self {
             AnyJwks::File(s) => s.fetch().await,
             AnyJwks::Env(s) => s.fetch().await,
             AnyJwks::Fixed(s) => s.fetch().await,
             #[cfg(feature = "jwks-https")]
             AnyJwks::Url(s) => s.fetch().await,
+            #[cfg(feature = "jwks-https")]
+            AnyJwks::Oidc(s) => s.fetch().await,
         }
     }
 }
@@ -67,7 +99,7 @@ impl JwksSource for AnyJwks {
 pub struct NoRefresh;
 
 impl JwksSource for NoRefresh {
-    async fn fetch(&self) -> Result<String, KeySourceError> {
+    async fn fetch(&self) -> Result<JwksDocument, KeySourceError> {
         Err(KeySourceError::NotConfigured)
     }
 }

@@ -1,35 +1,45 @@
-//! [`JwtVerifier`]: the checks a token goes through, and the key set it
-//! refreshes.
+//! [`JwtVerifier`]: the checks a token goes through, the issuer it is routed
+//! to, and that issuer's key set.
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Instant;
 
 use base64::Engine as _;
 use jsonwebtoken::Algorithm;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use super::cache::KeyCache;
 use super::claims::{VerifiedClaims, check_claim_types, check_claims};
 use super::config::{JwtConfig, TokenUse};
-use super::error::{JwtError, KeySourceError};
+use super::error::{JwtConfigError, JwtError};
 use super::keys::KeySet;
 use super::source::{AnyJwks, JwksSource, NoRefresh};
 use super::token::{decode_segment, media_type};
 
-/// Verifies tokens against a key set that can refresh itself.
+/// Verifies tokens of one or more issuers, each against its own key set,
+/// which refreshes itself from its source.
+///
+/// A token is routed by its exact `iss` to that issuer's configuration and
+/// keys: a key of one issuer never verifies another issuer's token, even
+/// when both publish the same `kid`.
 pub struct JwtVerifier<S = AnyJwks> {
+    issuers: Vec<Issuer<S>>,
+    max_token_bytes: usize,
+}
+
+struct Issuer<S> {
     config: JwtConfig,
-    keys: std::sync::RwLock<Arc<KeySet>>,
-    source: S,
-    last_refresh: tokio::sync::Mutex<Option<Instant>>,
+    keys: KeyCache<S>,
 }
 
 impl<S> fmt::Debug for JwtVerifier<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtVerifier")
-            .field("config", &self.config)
+            .field(
+                "issuers",
+                &self.issuers.iter().map(|i| &i.config).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -42,199 +52,303 @@ impl JwtVerifier<AnyJwks> {
 }
 
 impl<S: JwksSource> JwtVerifier<S> {
-    /// A verifier that refreshes from `source` on an unknown `kid`.
-    pub fn with_source(config: JwtConfig, keys: KeySet, source: S) -> Self {
+    fn one(config: JwtConfig, keys: KeyCache<S>) -> Self {
         JwtVerifier {
-            config,
-            keys: std::sync::RwLock::new(Arc::new(keys)),
-            source,
-            last_refresh: tokio::sync::Mutex::new(None),
+            max_token_bytes: config.max_token_bytes,
+            issuers: vec![Issuer { config, keys }],
         }
     }
 
-    /// Loads the initial key set from `source`.
+    /// A verifier that starts with `keys` and fetches from `source` when a
+    /// token names a `kid` they do not have.
+    pub fn with_source(config: JwtConfig, keys: KeySet, source: S) -> Self {
+        Self::one(config, KeyCache::given(source, keys))
+    }
+
+    /// Fetches the key set from `source` now (at cold start, so the first
+    /// request does not wait for it), then keeps it fresh.
     ///
     /// # Errors
     /// [`JwtError::KeySetUnavailable`] when the source fails or the JWKS is invalid.
     pub async fn load(config: JwtConfig, source: S) -> Result<Self, JwtError> {
-        let text = source.fetch().await.map_err(JwtError::KeySetUnavailable)?;
-        let keys = KeySet::from_jwks_json(&text)
-            .map_err(|e| JwtError::KeySetUnavailable(KeySourceError::Invalid(e)))?;
-        let v = Self::with_source(config, keys, source);
-        *v.last_refresh.lock().await = Some(Instant::now());
+        let v = Self::lazy(config, source);
+        for issuer in &v.issuers {
+            issuer.keys.current(&issuer.config.lifetime).await?;
+        }
         Ok(v)
     }
 
-    fn current_keys(&self) -> Arc<KeySet> {
-        Arc::clone(
-            &self
-                .keys
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
+    /// A verifier whose key set is fetched by the first verification that
+    /// needs it (concurrent first requests share one fetch): a cold start
+    /// that never sees a token never fetches.
+    pub fn lazy(config: JwtConfig, source: S) -> Self {
+        Self::one(config, KeyCache::empty(source))
     }
 
-    /// Verifies `token` at the current time, refreshing the key set (at most
-    /// once per [`JwtConfig::min_refresh_interval`]) on an unknown `kid`.
+    /// One verifier for the tokens of all of `verifiers`' issuers.
+    ///
+    /// ```
+    /// use secure_serverless::jwt::{JwtConfig, JwtVerifier, KeySet};
+    /// let pool_a = JwtVerifier::new(JwtConfig::new("https://a.example", ["api"])?, KeySet::new());
+    /// let pool_b = JwtVerifier::new(JwtConfig::new("https://b.example", ["api"])?, KeySet::new());
+    /// let both = JwtVerifier::any_of([pool_a, pool_b])?;
+    /// assert_eq!(both.issuers().collect::<Vec<_>>(), ["https://a.example", "https://b.example"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
-    /// The [`JwtError`] class of the first failed check.
+    /// [`JwtConfigError::NoIssuer`] for no verifier,
+    /// [`JwtConfigError::DuplicateIssuer`] when two accept the same issuer.
+    pub fn any_of(verifiers: impl IntoIterator<Item = Self>) -> Result<Self, JwtConfigError> {
+        let mut issuers: Vec<Issuer<S>> = Vec::new();
+        for v in verifiers {
+            for issuer in v.issuers {
+                if issuers
+                    .iter()
+                    .any(|i| i.config.issuer == issuer.config.issuer)
+                {
+                    return Err(JwtConfigError::DuplicateIssuer(issuer.config.issuer));
+                }
+                issuers.push(issuer);
+            }
+        }
+        let max_token_bytes = issuers
+            .iter()
+            .map(|i| i.config.max_token_bytes)
+            .max()
+            .ok_or(JwtConfigError::NoIssuer)?;
+        Ok(JwtVerifier {
+            issuers,
+            max_token_bytes,
+        })
+    }
+
+    /// The issuers whose tokens are accepted.
+    pub fn issuers(&self) -> impl Iterator<Item = &str> {
+        self.issuers.iter().map(|i| i.config.issuer.as_str())
+    }
+
+    /// Verifies `token` at the current time. The issuer's keys are fetched
+    /// first when they are missing or past their max age, and once more when
+    /// the token names a `kid` they lack (at most once per
+    /// [`JwtConfig::min_refresh_interval`]).
+    ///
+    /// # Errors
+    /// The [`JwtError`] class of the first failed check;
+    /// [`JwtError::KeySetUnavailable`] when the issuer's keys cannot be had.
     pub async fn verify(&self, token: &str) -> Result<VerifiedClaims, JwtError> {
-        match self.verify_with_cached_keys(token) {
+        let parsed = Parsed::new(token, self.max_token_bytes)?;
+        let issuer = self.route(&parsed)?;
+        let keys = issuer.keys.current(&issuer.config.lifetime).await?;
+        match parsed.check_signature(&issuer.config, &keys) {
             Err(JwtError::UnknownKid(kid)) => {
-                if self.refresh().await {
-                    self.verify_with_cached_keys(token)
-                } else {
-                    Err(JwtError::UnknownKid(kid))
+                match issuer
+                    .keys
+                    .refetch_for_unknown_kid(&issuer.config.lifetime, &keys)
+                    .await
+                {
+                    Some(newer) => parsed.check_signature(&issuer.config, &newer)?,
+                    None => return Err(JwtError::UnknownKid(kid)),
                 }
             }
-            other => other,
+            other => other?,
         }
+        parsed.into_claims(&issuer.config, unix_now())
     }
 
-    /// Refreshes the key set unless a refresh happened within the minimum
-    /// interval. Returns whether the key set was replaced.
-    async fn refresh(&self) -> bool {
-        let mut last = self.last_refresh.lock().await;
-        if last.is_some_and(|t| t.elapsed() < self.config.min_refresh_interval) {
-            return false;
-        }
-        *last = Some(Instant::now());
-        let Ok(text) = self.source.fetch().await else {
-            return false;
-        };
-        let Ok(keys) = KeySet::from_jwks_json(&text) else {
-            return false;
-        };
-        *self
-            .keys
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(keys);
-        true
-    }
-
-    /// Verifies `token` against the current key set, without refreshing.
+    /// Verifies `token` against the keys already held, without fetching.
     ///
     /// # Errors
-    /// The [`JwtError`] class of the first failed check.
+    /// The [`JwtError`] class of the first failed check;
+    /// [`JwtError::KeySetUnavailable`] when no usable key set is held.
     pub fn verify_with_cached_keys(&self, token: &str) -> Result<VerifiedClaims, JwtError> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        verify_with(&self.config, &self.current_keys(), token, now)
+        let parsed = Parsed::new(token, self.max_token_bytes)?;
+        let issuer = self.route(&parsed)?;
+        let keys = issuer.keys.cached(&issuer.config.lifetime)?;
+        parsed.check_signature(&issuer.config, &keys)?;
+        parsed.into_claims(&issuer.config, unix_now())
+    }
+
+    /// The issuer whose `iss` the token names, exactly.
+    fn route(&self, parsed: &Parsed<'_>) -> Result<&Issuer<S>, JwtError> {
+        let iss = match parsed.claims.get("iss") {
+            Some(Value::String(iss)) => iss,
+            Some(_) => return Err(JwtError::InvalidClaim("iss".into())),
+            None => return Err(JwtError::MissingClaim("iss".into())),
+        };
+        self.issuers
+            .iter()
+            .find(|i| i.config.issuer == *iss)
+            .ok_or(JwtError::WrongIssuer)
     }
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A token whose shape, header and claim types have been checked, not yet
+/// its signature.
+struct Parsed<'t> {
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+    alg: Algorithm,
+    signed: &'t [u8],
+    signature: &'t str,
+}
+
+impl<'t> Parsed<'t> {
+    fn new(token: &'t str, max_bytes: usize) -> Result<Self, JwtError> {
+        if token.len() > max_bytes {
+            return Err(JwtError::TooLarge {
+                limit: max_bytes,
+                actual: token.len(),
+            });
+        }
+        let mut segments = token.split('.');
+        let (Some(header_b64), Some(claims_b64), Some(signature), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
+            return Err(JwtError::Malformed("expected three segments"));
+        };
+        if header_b64.is_empty() || claims_b64.is_empty() {
+            return Err(JwtError::Malformed("empty segment"));
+        }
+        if signature.is_empty() {
+            return Err(JwtError::InvalidSignature);
+        }
+        let header = decode_segment(header_b64)?;
+        let alg_name = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .ok_or(JwtError::Malformed("header has no alg"))?;
+        if alg_name.eq_ignore_ascii_case("none") {
+            return Err(JwtError::Unsigned);
+        }
+        let alg = Algorithm::from_str(alg_name)
+            .map_err(|_| JwtError::UnsupportedAlgorithm(crate::untrusted::excerpt(alg_name)))?;
+        if header.contains_key("crit") {
+            return Err(JwtError::CriticalHeader);
+        }
+        // Duplicate members and mistyped registered claims are refused:
+        // parsers disagree on which duplicate wins, and a string `exp` is not
+        // a date.
+        let claims = decode_segment(claims_b64)?;
+        check_claim_types(&claims)?;
+        Ok(Parsed {
+            header,
+            claims,
+            alg,
+            signed: &token.as_bytes()[..header_b64.len() + 1 + claims_b64.len()],
+            signature,
+        })
+    }
+
+    fn alg_name(&self) -> &str {
+        self.header.get("alg").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// The signature with `keys` (and the header against `config`).
+    fn check_signature(&self, config: &JwtConfig, keys: &KeySet) -> Result<(), JwtError> {
+        if let Some(required) = &config.typ {
+            let typ = self
+                .header
+                .get("typ")
+                .and_then(Value::as_str)
+                .map(media_type);
+            if typ.as_deref() != Some(required.as_str()) {
+                return Err(JwtError::WrongType);
+            }
+        }
+        let verifier = match self.header.get("kid") {
+            Some(Value::String(kid)) => {
+                let entry = keys
+                    .key(kid)
+                    .ok_or_else(|| JwtError::UnknownKid(crate::untrusted::excerpt(kid)))?;
+                entry
+                    .verifier(self.alg)
+                    .ok_or_else(|| JwtError::AlgorithmNotAllowed {
+                        alg: crate::untrusted::excerpt(self.alg_name()),
+                        kid: crate::untrusted::excerpt(kid),
+                    })?
+            }
+            Some(_) => return Err(JwtError::Malformed("kid is not a string")),
+            None => keys.only_key_for(self.alg).ok_or(JwtError::MissingKid)?,
+        };
+        let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(self.signature)
+            .map_err(|_| JwtError::InvalidSignature)?;
+        if !verifier.verify(self.signed, &signature) {
+            return Err(JwtError::InvalidSignature);
+        }
+        Ok(())
+    }
+
+    /// The claims of a token whose signature is valid, against `config` at
+    /// `now`.
+    fn into_claims(self, config: &JwtConfig, now: u64) -> Result<VerifiedClaims, JwtError> {
+        let claims = self.claims;
+        check_claims(config, &claims, now)?;
+        if let Some((token_use, clients)) = &config.cognito {
+            if claims.get("token_use").and_then(Value::as_str) != Some(token_use.as_str()) {
+                return Err(JwtError::WrongTokenUse(token_use.as_str()));
+            }
+            if *token_use == TokenUse::Access {
+                let client = claims.get("client_id").and_then(Value::as_str);
+                if !client.is_some_and(|c| clients.iter().any(|a| a == c)) {
+                    return Err(JwtError::WrongClient);
+                }
+            }
+        }
+        let scopes = match claims.get("scope").or_else(|| claims.get("scp")) {
+            Some(Value::String(s)) => s.split_ascii_whitespace().map(str::to_owned).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            Some(_) => return Err(JwtError::InvalidClaim("scope".into())),
+            None => BTreeSet::new(),
+        };
+        let groups = match claims.get("cognito:groups") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            Some(_) => return Err(JwtError::InvalidClaim("cognito:groups".into())),
+            None => BTreeSet::new(),
+        };
+        let subject = match claims.get("sub") {
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return Err(JwtError::InvalidClaim("sub".into())),
+            None => String::new(),
+        };
+        let verified = VerifiedClaims {
+            subject,
+            scopes,
+            groups,
+            claims,
+        };
+        if let Some(check) = &config.check {
+            check(&verified).map_err(JwtError::Rejected)?;
+        }
+        Ok(verified)
+    }
+}
+
+/// Verifies `token` against one issuer's `config` and `keys` at `now`.
+#[cfg(test)]
 pub(super) fn verify_with(
     config: &JwtConfig,
     keys: &KeySet,
     token: &str,
     now: u64,
 ) -> Result<VerifiedClaims, JwtError> {
-    if token.len() > config.max_token_bytes {
-        return Err(JwtError::TooLarge {
-            limit: config.max_token_bytes,
-            actual: token.len(),
-        });
-    }
-    let mut segments = token.split('.');
-    let (Some(header_b64), Some(claims_b64), Some(signature), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        return Err(JwtError::Malformed("expected three segments"));
-    };
-    if header_b64.is_empty() || claims_b64.is_empty() {
-        return Err(JwtError::Malformed("empty segment"));
-    }
-    if signature.is_empty() {
-        return Err(JwtError::InvalidSignature);
-    }
-    let header = decode_segment(header_b64)?;
-    let alg_name = header
-        .get("alg")
-        .and_then(Value::as_str)
-        .ok_or(JwtError::Malformed("header has no alg"))?;
-    if alg_name.eq_ignore_ascii_case("none") {
-        return Err(JwtError::Unsigned);
-    }
-    let alg = Algorithm::from_str(alg_name)
-        .map_err(|_| JwtError::UnsupportedAlgorithm(crate::untrusted::excerpt(alg_name)))?;
-    if header.contains_key("crit") {
-        return Err(JwtError::CriticalHeader);
-    }
-    if let Some(required) = &config.typ {
-        let typ = header.get("typ").and_then(Value::as_str).map(media_type);
-        if typ.as_deref() != Some(required.as_str()) {
-            return Err(JwtError::WrongType);
-        }
-    }
-    let verifier = match header.get("kid") {
-        Some(Value::String(kid)) => {
-            let entry = keys
-                .key(kid)
-                .ok_or_else(|| JwtError::UnknownKid(crate::untrusted::excerpt(kid)))?;
-            entry
-                .verifier(alg)
-                .ok_or_else(|| JwtError::AlgorithmNotAllowed {
-                    alg: alg_name.to_owned(),
-                    kid: crate::untrusted::excerpt(kid),
-                })?
-        }
-        Some(_) => return Err(JwtError::Malformed("kid is not a string")),
-        None => keys.only_key_for(alg).ok_or(JwtError::MissingKid)?,
-    };
-    // Duplicate members and mistyped registered claims are refused: parsers
-    // disagree on which duplicate wins, and a string `exp` is not a date.
-    let claims = decode_segment(claims_b64)?;
-    check_claim_types(&claims)?;
-    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| JwtError::InvalidSignature)?;
-    let signed = &token.as_bytes()[..header_b64.len() + 1 + claims_b64.len()];
-    if !verifier.verify(signed, &signature) {
-        return Err(JwtError::InvalidSignature);
-    }
-    check_claims(config, &claims, now)?;
-    if let Some((token_use, clients)) = &config.cognito {
-        if claims.get("token_use").and_then(Value::as_str) != Some(token_use.as_str()) {
-            return Err(JwtError::WrongTokenUse(token_use.as_str()));
-        }
-        if *token_use == TokenUse::Access {
-            let client = claims.get("client_id").and_then(Value::as_str);
-            if !client.is_some_and(|c| clients.iter().any(|a| a == c)) {
-                return Err(JwtError::WrongClient);
-            }
-        }
-    }
-    let scopes = match claims.get("scope").or_else(|| claims.get("scp")) {
-        Some(Value::String(s)) => s.split_ascii_whitespace().map(str::to_owned).collect(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        Some(_) => return Err(JwtError::InvalidClaim("scope".into())),
-        None => BTreeSet::new(),
-    };
-    let groups = match claims.get("cognito:groups") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        Some(_) => return Err(JwtError::InvalidClaim("cognito:groups".into())),
-        None => BTreeSet::new(),
-    };
-    let subject = match claims.get("sub") {
-        Some(Value::String(s)) => s.clone(),
-        Some(_) => return Err(JwtError::InvalidClaim("sub".into())),
-        None => String::new(),
-    };
-    Ok(VerifiedClaims {
-        subject,
-        scopes,
-        groups,
-        claims,
-    })
+    let parsed = Parsed::new(token, config.max_token_bytes)?;
+    parsed.check_signature(config, keys)?;
+    parsed.into_claims(config, now)
 }
