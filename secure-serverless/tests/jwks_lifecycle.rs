@@ -342,3 +342,60 @@ async fn two_issuers_that_publish_the_same_kid_never_cross() {
         Err(JwtConfigError::NoIssuer)
     ));
 }
+
+#[tokio::test]
+async fn a_remembered_token_does_not_outlive_its_key_set_or_its_exp() {
+    let s = HttpsIssuer::start().await;
+    let (key_a, key_b) = (ec(), fresh_ec());
+    let issuer = publish(
+        &s,
+        "p",
+        &s.url("/p"),
+        jwks(&[("k", &key_a, Algorithm::ES256)]),
+    );
+    let c = config(&issuer)
+        .leeway(Duration::ZERO)
+        .unwrap()
+        .min_refresh_interval(Duration::from_millis(100))
+        .key_max_age(Duration::from_millis(400))
+        .unwrap();
+    let v = JwtVerifier::load(c.clone(), discovered(&s, &c))
+        .await
+        .unwrap();
+    let token = token_of(&issuer, "k", &key_a, Algorithm::ES256);
+    for _ in 0..3 {
+        v.verify(&token).await.unwrap();
+    }
+    // The issuer swaps the key behind the same kid: once the keys are
+    // refetched, the token verified with the old key is refused.
+    s.answer(
+        "/p/keys",
+        Answer::ok(jwks(&[("k", &key_b, Algorithm::ES256)])),
+    );
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(
+        v.verify(&token).await.unwrap_err(),
+        JwtError::InvalidSignature
+    );
+    assert_eq!(
+        v.verify_with_cached_keys(&token).unwrap_err(),
+        JwtError::InvalidSignature
+    );
+
+    // A token remembered while valid is refused once its exp has passed.
+    let now = jsonwebtoken::get_current_timestamp();
+    let mut h = jsonwebtoken::Header::new(Algorithm::ES256);
+    h.kid = Some("k".into());
+    let short = jsonwebtoken::encode(
+        &h,
+        &serde_json::json!({"iss": issuer, "aud": "api", "exp": now + 1}),
+        &key_b,
+    )
+    .unwrap();
+    v.verify(&short).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        v.verify_with_cached_keys(&short).unwrap_err(),
+        JwtError::Expired
+    );
+}

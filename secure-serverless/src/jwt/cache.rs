@@ -127,6 +127,14 @@ impl<S> KeyCache<S> {
         }
     }
 
+    /// The keys if they are fresh (not stale, not missing), without fetching.
+    pub(super) fn fresh(&self, lifetime: &KeyLifetime) -> Option<Arc<KeySet>> {
+        match self.snapshot(lifetime, Instant::now()).0 {
+            Snapshot::Fresh(keys) => Some(keys),
+            Snapshot::Stale(_) | Snapshot::Missing => None,
+        }
+    }
+
     fn may_attempt(&self, now: Instant) -> bool {
         self.read().retry_at.is_none_or(|t| now >= t)
     }

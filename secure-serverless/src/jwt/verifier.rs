@@ -14,6 +14,7 @@ use super::claims::{VerifiedClaims, check_claim_types, check_claims};
 use super::config::{JwtConfig, TokenUse};
 use super::error::{JwtConfigError, JwtError};
 use super::keys::KeySet;
+use super::recent::RecentTokens;
 use super::source::{AnyJwks, JwksSource, NoRefresh};
 use super::token::{decode_segment, media_type};
 
@@ -23,9 +24,15 @@ use super::token::{decode_segment, media_type};
 /// A token is routed by its exact `iss` to that issuer's configuration and
 /// keys: a key of one issuer never verifies another issuer's token, even
 /// when both publish the same `kid`.
+///
+/// A token verified once is remembered (up to 256 per verifier) with the key
+/// set that verified it; the same token again, while that key set is still
+/// the issuer's fresh one, skips the signature but not the time-bound and
+/// application checks.
 pub struct JwtVerifier<S = AnyJwks> {
     issuers: Vec<Issuer<S>>,
     max_token_bytes: usize,
+    recent: RecentTokens,
 }
 
 struct Issuer<S> {
@@ -56,6 +63,7 @@ impl<S: JwksSource> JwtVerifier<S> {
         JwtVerifier {
             max_token_bytes: config.max_token_bytes,
             issuers: vec![Issuer { config, keys }],
+            recent: RecentTokens::default(),
         }
     }
 
@@ -120,6 +128,7 @@ impl<S: JwksSource> JwtVerifier<S> {
         Ok(JwtVerifier {
             issuers,
             max_token_bytes,
+            recent: RecentTokens::default(),
         })
     }
 
@@ -137,9 +146,13 @@ impl<S: JwksSource> JwtVerifier<S> {
     /// The [`JwtError`] class of the first failed check;
     /// [`JwtError::KeySetUnavailable`] when the issuer's keys cannot be had.
     pub async fn verify(&self, token: &str) -> Result<VerifiedClaims, JwtError> {
+        let now = unix_now();
+        if let Some(claims) = self.remembered(token, now) {
+            return Ok(claims);
+        }
         let parsed = Parsed::new(token, self.max_token_bytes)?;
-        let issuer = self.route(&parsed)?;
-        let keys = issuer.keys.current(&issuer.config.lifetime).await?;
+        let (index, issuer) = self.route(&parsed)?;
+        let mut keys = issuer.keys.current(&issuer.config.lifetime).await?;
         match parsed.check_signature(&issuer.config, &keys) {
             Err(JwtError::UnknownKid(kid)) => {
                 match issuer
@@ -147,13 +160,18 @@ impl<S: JwksSource> JwtVerifier<S> {
                     .refetch_for_unknown_kid(&issuer.config.lifetime, &keys)
                     .await
                 {
-                    Some(newer) => parsed.check_signature(&issuer.config, &newer)?,
+                    Some(newer) => {
+                        parsed.check_signature(&issuer.config, &newer)?;
+                        keys = newer;
+                    }
                     None => return Err(JwtError::UnknownKid(kid)),
                 }
             }
             other => other?,
         }
-        parsed.into_claims(&issuer.config, unix_now())
+        let claims = parsed.into_claims(&issuer.config, now)?;
+        self.recent.insert(token, index, &keys, &claims);
+        Ok(claims)
     }
 
     /// Verifies `token` against the keys already held, without fetching.
@@ -162,15 +180,37 @@ impl<S: JwksSource> JwtVerifier<S> {
     /// The [`JwtError`] class of the first failed check;
     /// [`JwtError::KeySetUnavailable`] when no usable key set is held.
     pub fn verify_with_cached_keys(&self, token: &str) -> Result<VerifiedClaims, JwtError> {
+        let now = unix_now();
+        if let Some(claims) = self.remembered(token, now) {
+            return Ok(claims);
+        }
         let parsed = Parsed::new(token, self.max_token_bytes)?;
-        let issuer = self.route(&parsed)?;
+        let (index, issuer) = self.route(&parsed)?;
         let keys = issuer.keys.cached(&issuer.config.lifetime)?;
         parsed.check_signature(&issuer.config, &keys)?;
-        parsed.into_claims(&issuer.config, unix_now())
+        let claims = parsed.into_claims(&issuer.config, now)?;
+        self.recent.insert(token, index, &keys, &claims);
+        Ok(claims)
     }
 
-    /// The issuer whose `iss` the token names, exactly.
-    fn route(&self, parsed: &Parsed<'_>) -> Result<&Issuer<S>, JwtError> {
+    /// The claims of `token` if it was accepted with its issuer's current,
+    /// fresh key set and still passes the time-bound and application checks
+    /// at `now`; otherwise `None`, and the token is verified from scratch.
+    fn remembered(&self, token: &str, now: u64) -> Option<VerifiedClaims> {
+        let (index, claims) = self.recent.get(token, |i| {
+            let issuer = self.issuers.get(i)?;
+            issuer.keys.fresh(&issuer.config.lifetime)
+        })?;
+        let config = &self.issuers.get(index)?.config;
+        check_claims(config, claims.claims(), now).ok()?;
+        if let Some(check) = &config.check {
+            check(&claims).ok()?;
+        }
+        Some(claims)
+    }
+
+    /// The issuer whose `iss` the token names, exactly, and its index.
+    fn route(&self, parsed: &Parsed<'_>) -> Result<(usize, &Issuer<S>), JwtError> {
         let iss = match parsed.claims.get("iss") {
             Some(Value::String(iss)) => iss,
             Some(_) => return Err(JwtError::InvalidClaim("iss".into())),
@@ -178,7 +218,8 @@ impl<S: JwksSource> JwtVerifier<S> {
         };
         self.issuers
             .iter()
-            .find(|i| i.config.issuer == *iss)
+            .enumerate()
+            .find(|(_, i)| i.config.issuer == *iss)
             .ok_or(JwtError::WrongIssuer)
     }
 }
