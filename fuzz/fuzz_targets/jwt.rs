@@ -7,7 +7,15 @@
 //!   known-bad values, duplicates, `crit`, `jwk`, `alg: none` in any casing,
 //!   wrong key types, key confusion with the RSA public key as an HMAC
 //!   secret, odd base64) and the target signs the token for real;
-//! * JWKS: the rest of the input is a JWKS document for `KeySet::from_jwks_json`.
+//! * JWKS: the rest of the input is a JWKS document for `KeySet::from_jwks_json`;
+//! * discovery: the rest is an OpenID discovery document for
+//!   `DiscoveryDocument::parse`, which must take it only when its `issuer`
+//!   is exactly the expected one and it names a `jwks_uri`.
+//!
+//! The verifier accepts two issuers: the fixture's keys belong to the first;
+//! the second publishes an HMAC key under the same `kid` ("hmac") with
+//! another secret, so a token that names the second issuer but is signed
+//! with a key of the first must never pass.
 //!
 //! Invariants: never a panic; a token is accepted only if an independent
 //! check agrees it must be (signed with the key its `kid` names, with that
@@ -26,10 +34,13 @@ use hmac::{Hmac, Mac};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use libfuzzer_sys::fuzz_target;
-use secure_serverless::jwt::{JwtConfig, JwtVerifier, KeySet, VerifiedClaims};
+use secure_serverless::jwt::{DiscoveryDocument, JwtConfig, JwtVerifier, KeySet, VerifiedClaims};
 use serde_json::{Value, json};
 
 const ISS: &str = "https://issuer.example";
+/// The second issuer, whose only key reuses the `kid` "hmac".
+const ISS_B: &str = "https://other-issuer.example";
+const HMAC_SECRET_B: &[u8] = b"another-issuer-secret-of-32-bytes-or-more";
 const AUD: &str = "logs-api";
 const HMAC_SECRET: &[u8] = b"0123456789abcdef0123456789abcdef-fuzz";
 const LEEWAY: u64 = 30;
@@ -75,13 +86,20 @@ static FIX: LazyLock<Fixture> = LazyLock::new(|| {
         .unwrap()
         .with_hmac("hmac", HMAC_SECRET)
         .unwrap();
-    let config = JwtConfig::new(ISS, [AUD])
-        .unwrap()
-        .leeway(std::time::Duration::from_secs(LEEWAY))
-        .unwrap()
-        .max_token_bytes(MAX_TOKEN);
+    let config = |iss: &str| {
+        JwtConfig::new(iss, [AUD])
+            .unwrap()
+            .leeway(std::time::Duration::from_secs(LEEWAY))
+            .unwrap()
+            .max_token_bytes(MAX_TOKEN)
+    };
+    let keys_b = KeySet::new().with_hmac("hmac", HMAC_SECRET_B).unwrap();
     Fixture {
-        verifier: JwtVerifier::new(config, keys),
+        verifier: JwtVerifier::any_of([
+            JwtVerifier::new(config(ISS), keys),
+            JwtVerifier::new(config(ISS_B), keys_b),
+        ])
+        .unwrap(),
         rsa,
         ec,
         ed,
@@ -103,7 +121,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    match mode % 4 {
+    match mode % 5 {
         0 => {
             let token = String::from_utf8_lossy(rest);
             let result = fix.verifier.verify_with_cached_keys(&token);
@@ -118,9 +136,26 @@ fuzz_target!(|data: &[u8]| {
                 let _ = v.verify_with_cached_keys("eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYSJ9.e30.c2ln");
             }
         }
+        4 => discovery(&String::from_utf8_lossy(rest)),
         _ => built(fix, &mut Unstructured::new(rest)),
     }
 });
+
+/// A discovery document is taken only for exactly the expected issuer, and
+/// its `jwks_uri` is the document's own.
+fn discovery(text: &str) {
+    let Ok(doc) = DiscoveryDocument::parse(text, ISS) else {
+        return;
+    };
+    let parsed: serde_json::Map<String, Value> =
+        serde_json::from_str(text).expect("took a document that is not a JSON object");
+    assert_eq!(parsed.get("issuer"), Some(&json!(ISS)), "took another issuer's document");
+    assert_eq!(
+        parsed.get("jwks_uri"),
+        Some(&json!(doc.jwks_uri())),
+        "jwks_uri differs from the document's"
+    );
+}
 
 /// A JSON member, kept as a pair so duplicates and odd types are possible.
 fn member(k: &str, v: &Value) -> (String, Value) {
@@ -237,9 +272,14 @@ fn built(fix: &Fixture, u: &mut Unstructured<'_>) {
     // Claims.
     let mut claims: Vec<(String, Value)> = Vec::new();
     let mut claims_ok = true;
-    let iss = *pick(u, &[0u8, 0, 0, 0, 1, 2, 3, 4]);
+    let iss = *pick(u, &[0u8, 0, 0, 0, 1, 2, 3, 4, 5]);
     match iss {
         0 => claims.push(member("iss", &json!(ISS))),
+        5 => {
+            // The second issuer: every signer here holds the first one's keys.
+            claims.push(member("iss", &json!(ISS_B)));
+            claims_ok = false;
+        }
         1 => {
             claims.push(member("iss", &json!("https://attacker.example")));
             claims_ok = false;

@@ -72,6 +72,7 @@ mod error;
 #[cfg(feature = "jwks-https")]
 mod https;
 mod keys;
+mod recent;
 mod signature;
 mod source;
 mod token;

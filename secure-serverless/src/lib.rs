@@ -100,10 +100,10 @@ pub use authorizer::{
 pub use config::{ConfigError, Vars};
 #[cfg(feature = "cursor")]
 pub use cursor::{CursorError, CursorKey};
-#[cfg(feature = "jwks-https")]
-pub use jwt::JwksUrl;
 #[cfg(feature = "jwt")]
 pub use jwt::{AnyJwks, JwtConfig, JwtConfigError, JwtError, JwtVerifier, KeySet, VerifiedClaims};
+#[cfg(feature = "jwks-https")]
+pub use jwt::{JwksUrl, OidcIssuer};
 #[cfg(feature = "log_entry")]
 pub use log_entry::{LogEntryError, LogEntryParser, LogType};
 #[cfg(feature = "logs")]
