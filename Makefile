@@ -17,7 +17,7 @@ TARGET    := $(or $(CARGO_TARGET_DIR),$(ROOT)/target)
 # deploy, destroy, terra-deploy, terra-destroy, validate (offline validators)
 include deploy/deploy.mk
 
-.PHONY: help run tools test test-rust test-browser check features chromium bench fuzz supply-chain
+.PHONY: help run tools test test-rust test-browser check features chromium bench bench-jwt fuzz supply-chain
 
 ## The whole stack on this machine ------------------------------------------
 # Edge (CloudFront + WAF) on 127.0.0.1:8080, API Gateway on 127.0.0.1:8081,
@@ -29,6 +29,7 @@ help:
 	@echo "make test          - install pinned test tools, start DynamoDB Local, run all tests"
 	@echo "make check         - fmt, clippy and docs with warnings denied (what CI runs first)"
 	@echo "make bench         - criterion benches, timing-leak check, DynamoDB round trips"
+	@echo "make bench-jwt     - JWT verification beside aws-jwt-verify and PyJWT"
 	@echo "make fuzz          - every fuzz target for FUZZ_SECONDS (default 60) each"
 	@echo "make supply-chain  - cargo-deny against the offline RustSec snapshot"
 	@echo "make features      - each library feature alone under clippy, then cargo package"
@@ -87,7 +88,13 @@ bench: $(DDB_TOOLS)/node_modules/.installed
 	CRITERION_HOME=$(TARGET)/criterion scripts/with-dynamodb-local $(CARGO) bench -p secure-serverless-benches --bench repository
 	benches/coldstart/run
 	$(ROOT)/.venv/bench/bin/python benches/python/bleach_throughput.py --json $(TARGET)/bleach.json
+	benches/jwt/run
 	@echo; python3 benches/summary.py $(TARGET) | tee $(TARGET)/bench-summary.md
+
+# JWT verification beside aws-jwt-verify (Node) and PyJWT, same tokens, one run.
+bench-jwt:
+	benches/jwt/run
+	@echo; python3 benches/summary.py $(TARGET) | sed -n '/^JWT verification/,/^| EdDSA | repeated/p;/#19/p'
 
 # Every fuzz target for FUZZ_SECONDS each (stable toolchain, see fuzz/README.md).
 fuzz:

@@ -193,6 +193,28 @@ else:
     judge("#9 cold-start harness", None, "missing (benches/coldstart/run)")
 print()
 
+# --- JWT verification beside aws-jwt-verify and PyJWT (issue #19) ---------
+jwt_dir = target / "jwt-compare"
+jwt = {name: load(f"jwt-compare/{name}.json") for name in ["rust", "node", "python"]}
+if all(jwt.values()):
+    r, n, p = (jwt[k]["ns_per_verification"] for k in ["rust", "node", "python"])
+    print(f"JWT verification, same tokens, one run (benches/jwt/run): secure-serverless "
+          f"{jwt['rust']['version']}, aws-jwt-verify {jwt['node']['version']} on Node "
+          f"{jwt['node']['node']}, PyJWT {jwt['python']['version']} on Python {jwt['python']['python']}.")
+    print()
+    print("| algorithm | token | secure-serverless | aws-jwt-verify | PyJWT | vs aws-jwt-verify | vs PyJWT |")
+    print("|---|---|---|---|---|---|---|")
+    for alg in ["RS256", "ES256", "EdDSA"]:
+        for kind, label in [("new", "new each time"), ("repeat", "repeated")]:
+            mine, node, py = r[alg][kind], n[alg][kind], p[alg][kind]
+            print(f"| {alg} | {label} | {t(mine)} | {t(node)} | {t(py)} | "
+                  f"{node / mine:.1f}× | {py / mine:.1f}× |")
+            judge(f"#19 JWT {alg}, {label}: ≥ 2× faster than aws-jwt-verify",
+                  node / mine >= 2, f"{node / mine:.1f}× ({t(mine)} vs {t(node)})")
+else:
+    judge("#19 JWT comparison", None, "missing (benches/jwt/run)")
+print()
+
 print("| target | measured | verdict |")
 print("|---|---|---|")
 for what, verdict, measured in verdicts:
