@@ -7,6 +7,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
 
+use super::alg::SigAlg;
 use super::error::JwtConfigError;
 #[cfg(doc)]
 use super::error::JwtError;
@@ -15,11 +16,17 @@ use super::signature::Prepared;
 /// A key's verifiers, one per allowed algorithm.
 #[derive(Clone)]
 pub(super) struct KeyEntry {
-    verifiers: Vec<(Algorithm, Prepared)>,
+    verifiers: Vec<(SigAlg, Prepared)>,
 }
 
 impl KeyEntry {
-    pub(super) fn verifier(&self, alg: Algorithm) -> Option<&Prepared> {
+    fn one(alg: SigAlg, prepared: Prepared) -> Self {
+        KeyEntry {
+            verifiers: vec![(alg, prepared)],
+        }
+    }
+
+    pub(super) fn verifier(&self, alg: SigAlg) -> Option<&Prepared> {
         self.verifiers
             .iter()
             .find_map(|(a, p)| (*a == alg).then_some(p))
@@ -81,7 +88,7 @@ impl KeySet {
     }
 
     /// The one key that allows `alg`, for a token without `kid`.
-    pub(super) fn only_key_for(&self, alg: Algorithm) -> Option<&Prepared> {
+    pub(super) fn only_key_for(&self, alg: SigAlg) -> Option<&Prepared> {
         let mut found = self
             .keys
             .values()
@@ -106,7 +113,7 @@ impl KeySet {
     ) -> Self {
         let verifiers = algorithms
             .iter()
-            .filter_map(|&alg| Prepared::new(&key, alg).map(|p| (alg, p)))
+            .filter_map(|&alg| Prepared::new(&key, alg).map(|p| (SigAlg::Jws(alg), p)))
             .collect();
         self.keys.insert(kid.into(), KeyEntry { verifiers });
         self
@@ -126,14 +133,16 @@ impl KeySet {
 
     /// Parses a JWKS document. A key's algorithm is the JWK's `alg`, or else
     /// the one its type implies (RSA: RS256, EC P-256: ES256, EC P-384:
-    /// ES384, Ed25519: EdDSA), and must fit its type.
+    /// ES384, EC P-521: ES512 with feature `jwt-es512`, Ed25519: EdDSA), and
+    /// must fit its type.
     ///
     /// Keys that cannot verify signatures are skipped, not fatal, so one
     /// key of another kind cannot take an issuer's whole set down: keys whose
     /// `use` is not `sig` (an `enc` key never verifies), whose `key_ops` do
     /// not include `verify`, symmetric (`oct`) keys (add HMAC secrets with
     /// [`KeySet::with_hmac`]), and key types, curves or algorithms this crate
-    /// does not verify (P-521, `RSA-OAEP`, ...). They are listed by
+    /// does not verify (`RSA-OAEP`, X448, P-521 without feature `jwt-es512`,
+    /// ...). They are listed by
     /// [`skipped`](KeySet::skipped) and logged once per `kid` (feature
     /// `tracing`).
     ///
@@ -151,13 +160,11 @@ impl KeySet {
         for raw in doc.keys {
             let kid = raw.get("kid").and_then(Value::as_str).map(str::to_owned);
             match usable_jwk(raw) {
-                Ok((key, alg)) => match kid {
-                    Some(kid) => keys = keys.with_key(kid, key, &[alg]),
-                    None => keys.unnamed.push(KeyEntry {
-                        verifiers: Prepared::new(&key, alg)
-                            .map(|p| vec![(alg, p)])
-                            .unwrap_or_default(),
-                    }),
+                Ok(entry) => match kid {
+                    Some(kid) => {
+                        keys.keys.insert(kid, entry);
+                    }
+                    None => keys.unnamed.push(entry),
                 },
                 Err(reason) => {
                     log_skipped_once(kid.as_deref(), reason);
@@ -175,8 +182,8 @@ impl KeySet {
     }
 }
 
-/// A JWK that may verify signatures, with its algorithm; or why not.
-fn usable_jwk(raw: Value) -> Result<(DecodingKey, Algorithm), &'static str> {
+/// A JWK that may verify signatures, prepared for its algorithm; or why not.
+fn usable_jwk(raw: Value) -> Result<KeyEntry, &'static str> {
     match raw.get("use") {
         None => {}
         Some(Value::String(u)) if u == "sig" => {}
@@ -190,13 +197,48 @@ fn usable_jwk(raw: Value) -> Result<(DecodingKey, Algorithm), &'static str> {
     if raw.get("kty").and_then(Value::as_str) == Some("oct") {
         return Err("symmetric keys are not taken from a JWKS");
     }
+    if raw.get("crv").and_then(Value::as_str) == Some("P-521") {
+        return p521_jwk(&raw);
+    }
     let jwk: Jwk = serde_json::from_value(raw).map_err(|_| "unsupported key type or parameters")?;
     let alg = jwk_algorithm(&jwk).ok_or("unsupported key type, curve or algorithm")?;
     let key = DecodingKey::from_jwk(&jwk).map_err(|_| "the key's parameters are invalid")?;
-    if Prepared::new(&key, alg).is_none() {
-        return Err("the key cannot verify its algorithm (an RSA key under 2048 bits?)");
+    let prepared = Prepared::new(&key, alg)
+        .ok_or("the key cannot verify its algorithm (an RSA key under 2048 bits?)")?;
+    Ok(KeyEntry::one(SigAlg::Jws(alg), prepared))
+}
+
+/// An EC P-521 JWK (`alg` absent or `ES512`), which `jsonwebtoken`'s JWK
+/// type cannot carry.
+#[cfg(feature = "jwt-es512")]
+fn p521_jwk(raw: &Value) -> Result<KeyEntry, &'static str> {
+    use base64::Engine as _;
+    if raw.get("kty").and_then(Value::as_str) != Some("EC") {
+        return Err("unsupported key type or parameters");
     }
-    Ok((key, alg))
+    match raw.get("alg") {
+        None => {}
+        Some(Value::String(a)) if a == "ES512" => {}
+        Some(_) => return Err("unsupported key type, curve or algorithm"),
+    }
+    let coordinate = |name: &str| {
+        raw.get(name)
+            .and_then(Value::as_str)
+            .and_then(|c| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(c)
+                    .ok()
+            })
+            .ok_or("the key's parameters are invalid")
+    };
+    let prepared = Prepared::p521(&coordinate("x")?, &coordinate("y")?)
+        .ok_or("the key's parameters are invalid")?;
+    Ok(KeyEntry::one(SigAlg::Es512, prepared))
+}
+
+#[cfg(not(feature = "jwt-es512"))]
+fn p521_jwk(_: &Value) -> Result<KeyEntry, &'static str> {
+    Err("P-521 (ES512) keys need the jwt-es512 feature")
 }
 
 /// Logs a skipped key once per `kid` per process (a refresh parses the same

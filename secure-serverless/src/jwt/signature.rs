@@ -41,6 +41,9 @@ pub(super) enum Prepared {
         algorithm: &'static dyn VerificationAlgorithm,
         key: Vec<u8>,
     },
+    /// ES512: a P-521 public key (RustCrypto's `p521`; ring has no P-521).
+    #[cfg(feature = "jwt-es512")]
+    P521(Box<p521::ecdsa::VerifyingKey>),
 }
 
 impl Prepared {
@@ -106,7 +109,30 @@ impl Prepared {
             Prepared::Encoded { algorithm, key } => UnparsedPublicKey::new(*algorithm, key)
                 .verify(message, signature)
                 .is_ok(),
+            #[cfg(feature = "jwt-es512")]
+            Prepared::P521(key) => {
+                use p521::ecdsa::signature::Verifier as _;
+                // JWS: R and S as 66-byte big-endian integers (RFC 7518, 3.4).
+                p521::ecdsa::Signature::from_slice(signature)
+                    .is_ok_and(|sig| key.verify(message, &sig).is_ok())
+            }
         }
+    }
+
+    /// An ES512 verifier for the P-521 point `x`, `y` (66 bytes each), or
+    /// `None` when it is not a point of the curve.
+    #[cfg(feature = "jwt-es512")]
+    pub(super) fn p521(x: &[u8], y: &[u8]) -> Option<Prepared> {
+        if x.len() != 66 || y.len() != 66 {
+            return None;
+        }
+        let mut sec1 = Vec::with_capacity(133);
+        sec1.push(4);
+        sec1.extend_from_slice(x);
+        sec1.extend_from_slice(y);
+        p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
+            .ok()
+            .map(|k| Prepared::P521(Box::new(k)))
     }
 }
 

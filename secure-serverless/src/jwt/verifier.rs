@@ -3,12 +3,11 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::str::FromStr;
 
 use base64::Engine as _;
-use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
+use super::alg::SigAlg;
 use super::cache::KeyCache;
 use super::claims::{VerifiedClaims, check_claim_types, check_claims};
 use super::config::{JwtConfig, TokenUse};
@@ -235,7 +234,7 @@ fn unix_now() -> u64 {
 struct Parsed<'t> {
     header: Map<String, Value>,
     claims: Map<String, Value>,
-    alg: Algorithm,
+    alg: SigAlg,
     signed: &'t [u8],
     signature: &'t str,
 }
@@ -271,8 +270,8 @@ impl<'t> Parsed<'t> {
         if alg_name.eq_ignore_ascii_case("none") {
             return Err(JwtError::Unsigned);
         }
-        let alg = Algorithm::from_str(alg_name)
-            .map_err(|_| JwtError::UnsupportedAlgorithm(crate::untrusted::excerpt(alg_name)))?;
+        let alg = SigAlg::parse(alg_name)
+            .ok_or_else(|| JwtError::UnsupportedAlgorithm(crate::untrusted::excerpt(alg_name)))?;
         if header.contains_key("crit") {
             return Err(JwtError::CriticalHeader);
         }
