@@ -126,6 +126,7 @@ other = [
     ("JWT verify RS256", "JWT verify RS256", ("#5 JWT RS256 < 50 µs", 50e3)),
     ("JWT verify ES256", "JWT verify ES256", None),
     ("JWT verify EdDSA", "JWT verify EdDSA", None),
+    ("JWT verify RS256, repeated token (remembered)", "JWT verify RS256, repeated token", None),
     ("log entry parse + validate + sanitise, 1 KiB text", "log entry parse + validate + sanitise/1 KiB text", None),
     ("log entry parse + validate + sanitise, 1 KiB markup", "log entry parse + validate + sanitise/1 KiB markup", None),
     ("writer handler without storage, 1 KiB text", "writer handler, 1 KiB payload, no storage/text", None),

@@ -31,10 +31,15 @@ fn key(alg: Algorithm) -> EncodingKey {
 }
 
 fn token(alg: Algorithm, kid: &str, scope: &str) -> String {
+    token_n(alg, kid, scope, 0)
+}
+
+/// Token `n` of a series that differ only in `jti`.
+fn token_n(alg: Algorithm, kid: &str, scope: &str, n: usize) -> String {
     let now = jsonwebtoken::get_current_timestamp();
     let mut h = Header::new(alg);
     h.kid = Some(kid.into());
-    let claims = json!({"iss": ISS, "aud": AUD, "sub": "alice", "exp": now + 3600, "iat": now, "scope": scope});
+    let claims = json!({"iss": ISS, "aud": AUD, "sub": "alice", "exp": now + 3600, "iat": now, "scope": scope, "jti": format!("t{n}")});
     jsonwebtoken::encode(&h, &claims, &key(alg)).unwrap()
 }
 
@@ -78,9 +83,23 @@ fn bench(c: &mut Criterion) {
         (Algorithm::ES256, "ec"),
         (Algorithm::EdDSA, "ed"),
     ] {
-        let t = token(alg, kid, "logs:read");
+        // Twice as many distinct tokens as the verifier remembers, in turn:
+        // every verification checks a signature.
+        let series: Vec<String> = (0..512)
+            .map(|n| token_n(alg, kid, "logs:read", n))
+            .collect();
+        let mut next = 0;
         c.bench_function(&format!("JWT verify {alg:?}"), |b| {
-            b.iter(|| verifier.verify_with_cached_keys(black_box(&t)).unwrap())
+            b.iter(|| {
+                let t = &series[next % series.len()];
+                next += 1;
+                verifier.verify_with_cached_keys(black_box(t)).unwrap()
+            })
+        });
+        // One token again and again, as a client sends its bearer token.
+        let t = &series[0];
+        c.bench_function(&format!("JWT verify {alg:?}, repeated token"), |b| {
+            b.iter(|| verifier.verify_with_cached_keys(black_box(t)).unwrap())
         });
     }
 

@@ -183,6 +183,35 @@ fn missing_security_settings_fail_the_start_up() {
                 ("JWT_ISSUER", "https://issuer.example"),
             ],
         ),
+        // One JWKS cannot serve two issuers: each keeps its own keys.
+        (
+            "JWKS_URL",
+            vec![
+                ("ORIGIN_SECRET", CURRENT),
+                ("JWT_ISSUER", "https://a.example,https://b.example"),
+                ("JWT_AUDIENCE", "logs-api"),
+                ("JWKS", &jwks),
+            ],
+        ),
+        (
+            "JWKS_LOAD",
+            vec![
+                ("ORIGIN_SECRET", CURRENT),
+                ("JWT_ISSUER", "https://issuer.example"),
+                ("JWT_AUDIENCE", "logs-api"),
+                ("JWKS", &jwks),
+                ("JWKS_LOAD", "later"),
+            ],
+        ),
+        // An issuer whose discovery document cannot be fetched at start-up.
+        (
+            "key set unavailable",
+            vec![
+                ("ORIGIN_SECRET", CURRENT),
+                ("JWT_ISSUER", "https://127.0.0.1:9/pool"),
+                ("JWT_AUDIENCE", "logs-api"),
+            ],
+        ),
     ];
     for (i, (setting, env)) in cases.iter().enumerate() {
         let log = dir.path().join(format!("init-{i}.log"));
