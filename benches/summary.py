@@ -212,6 +212,13 @@ if all(jwt.values()):
                   f"{node / mine:.1f}× | {py / mine:.1f}× |")
             judge(f"#19 JWT {alg}, {label}: ≥ 2× faster than aws-jwt-verify",
                   node / mine >= 2, f"{node / mine:.1f}× ({t(mine)} vs {t(node)})")
+    h = jwt["rust"].get("hydration_ns")
+    if h:
+        print()
+        print(f"Keys by OpenID discovery from an HTTPS issuer on loopback (two TLS requests): "
+              f"loaded at cold start {t(h['init_load'])}, then the first request {t(h['first_request_after_load'])}; "
+              f"lazily: {t(h['init_lazy'])} at cold start, the first request {t(h['first_request_lazy'])}. "
+              f"On Lambda the round trips to the issuer come on top.")
 else:
     judge("#19 JWT comparison", None, "missing (benches/jwt/run)")
 print()

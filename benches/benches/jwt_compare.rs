@@ -16,14 +16,21 @@
 //! `repeat`, the first token again and again, as a client sends its bearer
 //! token on every request. Warm-up, then 15 rounds of about 50 ms; the
 //! median round.
+//!
+//! Also written to `rust.json`: what loading the keys costs at cold start
+//! against on the first request, through OpenID discovery from an HTTPS
+//! issuer on loopback (two TLS connections: the discovery document, then
+//! the JWKS), median of 30 fresh verifiers. On Lambda the round trips to the
+//! real issuer come on top; these figures are the CPU part.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use secure_serverless::jwt::{JwtConfig, JwtVerifier, KeySet};
+use secure_serverless::jwt::{AnyJwks, JwtConfig, JwtVerifier, KeySet, OidcIssuer};
 use serde_json::json;
+use test_support::https_issuer::{Answer, HttpsIssuer};
 
 const ISS: &str = "https://issuer.example/pool";
 const AUD: &str = "bench-api";
@@ -146,10 +153,76 @@ fn main() {
         );
         ns.insert((*name).to_owned(), json!({"new": new, "repeat": repeat}));
     }
+    let (key, alg) = (&algs[0].2, algs[0].1);
+    let hydration = hydration(&serde_json::to_string(&jwks).unwrap(), key, alg);
     let result = json!({
         "implementation": "secure-serverless",
         "version": env!("CARGO_PKG_VERSION"),
         "ns_per_verification": ns,
+        "hydration_ns": hydration,
     });
     std::fs::write(out.join("rust.json"), result.to_string()).unwrap();
+}
+
+/// Median nanoseconds of: building a discovery verifier and loading its keys
+/// (`load`), then its first verification; building a lazy one (`lazy`), then
+/// its first verification, which fetches.
+fn hydration(jwks: &str, key: &EncodingKey, alg: Algorithm) -> serde_json::Value {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let s = HttpsIssuer::start().await;
+        let issuer = s.url("/pool");
+        s.answer(
+            "/pool/.well-known/openid-configuration",
+            Answer::ok(json!({"issuer": issuer, "jwks_uri": s.url("/pool/keys")}).to_string()),
+        );
+        s.answer("/pool/keys", Answer::ok(jwks));
+        let mut header = Header::new(alg);
+        header.kid = Some("rs256-key".into());
+        let exp = jsonwebtoken::get_current_timestamp() + 600;
+        let token = jsonwebtoken::encode(
+            &header,
+            &json!({"iss": issuer, "aud": AUD, "sub": "bench-user", "exp": exp}),
+            key,
+        )
+        .unwrap();
+        let config = JwtConfig::new(&issuer, [AUD]).unwrap();
+        let source = || AnyJwks::Oidc(OidcIssuer::with_roots(&issuer, s.roots()).unwrap());
+        let mut m: [Vec<f64>; 4] = Default::default();
+        for _ in 0..30 {
+            let t = Instant::now();
+            let eager = JwtVerifier::load(config.clone(), source()).await.unwrap();
+            m[0].push(t.elapsed().as_nanos() as f64);
+            let t = Instant::now();
+            eager.verify(&token).await.unwrap();
+            m[1].push(t.elapsed().as_nanos() as f64);
+            let t = Instant::now();
+            let lazy = JwtVerifier::lazy(config.clone(), source());
+            m[2].push(t.elapsed().as_nanos() as f64);
+            let t = Instant::now();
+            lazy.verify(&token).await.unwrap();
+            m[3].push(t.elapsed().as_nanos() as f64);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let [a, b, c, d] = &mut m;
+        let (load, first_after_load, lazy, first_lazy) = (median(a), median(b), median(c), median(d));
+        println!(
+            "secure-serverless keys by discovery: at cold start {:.2} ms + first request {:.1} µs; lazily {:.1} µs + first request {:.2} ms",
+            load / 1e6,
+            first_after_load / 1e3,
+            lazy / 1e3,
+            first_lazy / 1e6
+        );
+        json!({
+            "init_load": load, "first_request_after_load": first_after_load,
+            "init_lazy": lazy, "first_request_lazy": first_lazy,
+        })
+    })
 }

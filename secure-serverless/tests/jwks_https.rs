@@ -7,10 +7,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::https_issuer::{Answer, HttpsIssuer};
 use common::{ed, jwks, rsa, token_of};
 use jsonwebtoken::Algorithm;
 use secure_serverless::jwt::{AnyJwks, JwksUrl, JwtConfig, JwtConfigError, JwtError, JwtVerifier};
+use test_support::https_issuer::{Answer, HttpsIssuer};
 
 const ISS: &str = "https://issuer.example";
 const PATH: &str = "/.well-known/jwks.json";

@@ -9,13 +9,13 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::https_issuer::{Answer, HttpsIssuer};
 use common::{ec, ed, jwks, rsa, token_of};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use secure_serverless::jwt::{
     AnyJwks, JwksUrl, JwtConfig, JwtConfigError, JwtError, JwtVerifier, KeySet, KeySourceError,
     OidcIssuer,
 };
+use test_support::https_issuer::{Answer, HttpsIssuer};
 
 /// An issuer at `/{pool}` of `s`, publishing its discovery document (which
 /// names `named_issuer`) and `keys` at `/{pool}/keys`.

@@ -23,6 +23,8 @@ pub use dynamodb::*;
 
 #[cfg(feature = "html")]
 pub mod html;
+#[cfg(feature = "https-issuer")]
+pub mod https_issuer;
 pub mod lambda;
 #[cfg(feature = "dynamodb")]
 pub mod private_server;

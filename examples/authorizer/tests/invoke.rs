@@ -205,7 +205,7 @@ fn missing_security_settings_fail_the_start_up() {
         ),
         // An issuer whose discovery document cannot be fetched at start-up.
         (
-            "key set unavailable",
+            "KeySetUnavailable",
             vec![
                 ("ORIGIN_SECRET", CURRENT),
                 ("JWT_ISSUER", "https://127.0.0.1:9/pool"),

@@ -28,8 +28,6 @@ pub fn ed() -> EncodingKey {
     EncodingKey::from_ed_pem(&fixture("ed.pem")).unwrap()
 }
 
-pub mod https_issuer;
-
 /// A JWKS document of `keys` (`kid`, signing key, algorithm).
 pub fn jwks(keys: &[(&str, &EncodingKey, jsonwebtoken::Algorithm)]) -> String {
     let keys = keys

@@ -13,13 +13,18 @@ use tokio_rustls::rustls;
 /// What a path answers.
 #[derive(Clone, Debug)]
 pub struct Answer {
+    /// The HTTP status.
     pub status: u16,
+    /// The body (served as `application/json`).
     pub body: String,
+    /// A `Cache-Control` header, if any.
     pub cache_control: Option<String>,
+    /// How long to wait before answering.
     pub delay: Duration,
 }
 
 impl Answer {
+    /// `200` with `body`.
     pub fn ok(body: impl Into<String>) -> Self {
         Answer {
             status: 200,
@@ -29,6 +34,7 @@ impl Answer {
         }
     }
 
+    /// `status` with an empty JSON object.
     pub fn status(status: u16) -> Self {
         Answer {
             status,
@@ -43,7 +49,9 @@ struct Routes {
     hits: HashMap<String, usize>,
 }
 
+/// The server; it stops with the runtime it was started on.
 pub struct HttpsIssuer {
+    /// Its loopback port.
     pub port: u16,
     routes: Arc<Mutex<Routes>>,
     ca: rustls::pki_types::CertificateDer<'static>,
