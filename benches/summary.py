@@ -138,8 +138,8 @@ other = [
     ("policy evaluate (wildcards, explicit deny)", "policy evaluate (wildcards, explicit deny)", None),
     ("DynamoDB Local: validate + sanitise + create-only put (1 KiB)",
      "DynamoDB Local: validate + sanitise + create-only put (1 KiB)", None),
-    ("DynamoDB Local: newest 25 records (8 shard queries + merge)",
-     "DynamoDB Local: newest 25 records (8 shard queries + merge)", None),
+    ("DynamoDB Local: newest 25 records (8 shards, adaptive rounds + merge)",
+     "DynamoDB Local: newest 25 records (8 shards, adaptive rounds + merge)", None),
 ]
 for label, cid, tgt in other:
     ns, _ = get(cid)
@@ -192,6 +192,22 @@ if cold:
           f"{', '.join(f'{x:.2f}' for x in m.get('loadavg_at_end', []))}.")
 else:
     judge("#9 cold-start harness", None, "missing (benches/coldstart/run)")
+print()
+
+# --- what a page costs to read (issue #20) ---------------------------------
+rc = load("read-cost.json")
+if rc:
+    print("| 25-record pages, 400 records of 1 KiB over 8 shards | items read per page (max) | rounds per page | read capacity per page | previous design, newest page | target |")
+    print("|---|---|---|---|---|---|")
+    for key, label, limit in [("even", "spread evenly", 1.5 * 25), ("skewed_90", "90% in one shard", 2 * 25)]:
+        r = rc[key]
+        prev = r.get("previous_design_first_page", {})
+        print(f"| {label} | {r['items_read_per_page']:.1f} ({r['max_items_read']}) | {r['rounds_per_page']:.2f} | "
+              f"{r['capacity_units_per_page']:.1f} RCU | {prev.get('items_read', '?')} items, {prev.get('capacity_units', 0):.1f} RCU | ≤ {limit:g} items |")
+        judge(f"#20 items read per 25-record page, {label}: ≤ {limit:g}",
+              r["items_read_per_page"] <= limit, f"{r['items_read_per_page']:.1f}")
+else:
+    judge("#20 read cost", None, "missing (bench repository)")
 print()
 
 # --- JWT verification beside aws-jwt-verify and PyJWT (issue #19) ---------

@@ -37,11 +37,14 @@
 //!   `expires_at` (epoch seconds) for DynamoDB TTL.
 //!
 //! # Pagination
-//! A page asks each shard for up to `limit` records below the cursor, merges
-//! them newest first, and keeps only what is certain: if a shard's answer was
-//! cut short by DynamoDB's 1 MB page limit, records below its last one are not
-//! known yet, so the page stops there. Every record is returned exactly once
-//! across pages, however the 1 MB boundaries fall. The cursor is sealed with
+//! A page asks each shard for an even share of the records below the cursor,
+//! merges them newest first and keeps only what is certain (a shard that may
+//! hold more, because it returned what it was asked or was cut short by
+//! DynamoDB's 1 MB page limit, bounds what may still come from it); then asks
+//! again only the shards that may still hold records of the page, each for
+//! about its share, so a page reads about as many items as it returns
+//! ([`LogPage::read`]). With one shard a page is one Query. Every record is
+//! returned exactly once across pages, however the 1 MB boundaries fall. The cursor is sealed with
 //! [`crate::cursor`] (so it expires, and survives one key rotation) and bound
 //! to the filters of the listing.
 //!
@@ -73,6 +76,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
+
+use merge::{Keyed, ShardMerge};
 
 use crate::config::{ConfigError, Vars};
 use crate::cursor::{CursorError, CursorKey};
@@ -381,12 +386,28 @@ pub struct ListQuery {
 }
 
 /// A page of a listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LogPage {
     /// Records, newest first.
     pub items: Vec<LogRecord>,
     /// Cursor for the next page; `None` at the end.
     pub next_cursor: Option<String>,
+    /// What the page cost to read (not part of the serialised page).
+    #[serde(skip)]
+    pub read: ReadCost,
+}
+
+/// What reading one page cost: items read from the table (each is read
+/// capacity paid for) and rounds of parallel queries.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ReadCost {
+    /// Items the queries returned, over every round.
+    pub items_read: usize,
+    /// Rounds of queries (each round queries its shards in parallel).
+    pub rounds: usize,
+    /// Read capacity units consumed, as DynamoDB reported them (0 when it
+    /// did not).
+    pub capacity_units: f64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -461,6 +482,7 @@ impl LogStore {
                 return Ok(LogPage {
                     items: Vec::new(),
                     next_cursor: None,
+                    read: ReadCost::default(),
                 });
             };
             upper = Some(upper.map_or(p.clone(), |u| u.min(p)));
@@ -474,52 +496,66 @@ impl LogStore {
                 return Ok(LogPage {
                     items: Vec::new(),
                     next_cursor: None,
+                    read: ReadCost::default(),
                 });
             }
             (Some(lo), Some(hi)) => SortRange::Within(lo, hi),
         };
-        let mut tasks = tokio::task::JoinSet::new();
-        for shard in 0..self.config.shards {
-            let (index, partition) = match &q.log_type {
-                Some(t) => (Some(BY_TYPE), format!("{t}#{shard:02}")),
-                None => (None, format!("LOG#{shard:02}")),
-            };
-            let query = Query {
-                index,
-                partition,
-                range: range.clone(),
-                newest_first: true,
-                limit: need,
-                cursor: None,
-            };
-            let (repo, cursors) = (self.repo.clone(), cursors.clone());
-            tasks.spawn(async move { repo.query::<LogItem>(&query, &cursors).await });
-        }
-        let mut merged: Vec<LogItem> = Vec::new();
-        let mut cutoff: Option<String> = None;
-        let mut more = false;
-        while let Some(joined) = tasks.join_next().await {
-            let page = joined.map_err(|e| RepoError::Other(Box::new(e)))??;
-            let has_more = page.cursor.is_some();
-            more |= has_more;
-            if has_more && (page.items.len() as u32) < need {
-                // Cut short by the 1 MB limit: below its last item this shard is unknown.
-                if let Some(last) = page.items.last() {
-                    cutoff =
-                        Some(cutoff.map_or(last.sk.clone(), |c: String| c.max(last.sk.clone())));
-                }
+        let shards = usize::from(self.config.shards);
+        let mut merge = ShardMerge::<LogItem>::new(shards, need as usize);
+        let mut capacity_units = 0.0;
+        loop {
+            let plan = merge.next_round();
+            if plan.is_empty() {
+                break;
             }
-            merged.extend(page.items);
+            if merge.rounds() > MAX_ROUNDS {
+                // Unreachable with a store that answers every query with a
+                // record or "no more"; the certain prefix is still exact.
+                break;
+            }
+            let mut tasks = tokio::task::JoinSet::new();
+            for (shard, limit) in plan {
+                let shard_range = match merge.frontier(shard) {
+                    None => Some(range.clone()),
+                    Some(last) => below(&range, &last.sk),
+                };
+                let Some(shard_range) = shard_range else {
+                    merge.record(shard, Vec::new(), false);
+                    continue;
+                };
+                let (index, partition) = match &q.log_type {
+                    Some(t) => (Some(BY_TYPE), format!("{t}#{shard:02}")),
+                    None => (None, format!("LOG#{shard:02}")),
+                };
+                let query = Query {
+                    index,
+                    partition,
+                    range: shard_range,
+                    newest_first: true,
+                    limit,
+                    cursor: None,
+                };
+                let (repo, cursors) = (self.repo.clone(), cursors.clone());
+                tasks.spawn(async move { (shard, repo.query::<LogItem>(&query, &cursors).await) });
+            }
+            while let Some(joined) = tasks.join_next().await {
+                let (shard, page) = joined.map_err(|e| RepoError::Other(Box::new(e)))?;
+                let page = page?;
+                capacity_units += page.capacity_units.unwrap_or(0.0);
+                merge.record(shard, page.items, page.cursor.is_some());
+            }
         }
-        merged.sort_unstable_by(|a, b| b.sk.cmp(&a.sk));
+        let read = ReadCost {
+            items_read: merge.items_read(),
+            rounds: merge.rounds(),
+            capacity_units,
+        };
+        let (merged, mut more) = merge.finish();
         let total = merged.len();
         let mut budget = self.config.max_page_bytes - PAGE_ENVELOPE_RESERVE;
         let mut items: Vec<LogRecord> = Vec::with_capacity(need as usize);
-        for i in merged
-            .into_iter()
-            .filter(|i| cutoff.as_ref().is_none_or(|c| i.sk >= *c))
-            .take(need as usize)
-        {
+        for i in merged {
             let record = LogRecord {
                 id: i.id,
                 timestamp: i.timestamp,
@@ -545,7 +581,28 @@ impl LogStore {
             )?),
             _ => None,
         };
-        Ok(LogPage { items, next_cursor })
+        Ok(LogPage {
+            items,
+            next_cursor,
+            read,
+        })
+    }
+}
+
+/// `range` below `key`, exclusive (`None` when nothing is left).
+fn below(range: &SortRange, key: &str) -> Option<SortRange> {
+    let last = Uuid::parse_str(key).ok().and_then(|id| id_predecessor(&id));
+    match (range, last) {
+        (SortRange::All, _) => Some(SortRange::Below(key.to_owned())),
+        (SortRange::Below(hi), _) => Some(SortRange::Below(hi.clone().min(key.to_owned()))),
+        (SortRange::From(lo), Some(p)) => (p >= *lo).then(|| SortRange::Within(lo.clone(), p)),
+        (SortRange::Within(lo, hi), Some(p)) => {
+            let hi = hi.clone().min(p);
+            (hi >= *lo).then(|| SortRange::Within(lo.clone(), hi))
+        }
+        // A stored key that is not an id (never written by this crate): no
+        // predecessor to continue below, so stop this shard.
+        (SortRange::From(_) | SortRange::Within(..), None) => None,
     }
 }
 
@@ -745,5 +802,17 @@ fn id_predecessor(id: &Uuid) -> Option<String> {
         .map(|p| Uuid::from_u128(p).to_string())
 }
 
+mod merge;
 #[cfg(test)]
 mod tests;
+
+impl Keyed for LogItem {
+    fn key(&self) -> &str {
+        &self.sk
+    }
+}
+
+/// Most rounds of shard queries for one page (each round asks at least the
+/// shard that blocks the page and it answers with a record or "no more", so
+/// a page needs at most `need + shards` rounds).
+const MAX_ROUNDS: usize = MAX_PAGE_SIZE as usize + 64 + 1;

@@ -36,8 +36,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, Put, PutRequest, ReturnValuesOnConditionCheckFailure,
-    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, WriteRequest,
+    KeyType, Projection, ProjectionType, Put, PutRequest, ReturnConsumedCapacity,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem, WriteRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -230,6 +231,9 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Opaque cursor for the next page; `None` at the end.
     pub cursor: Option<String>,
+    /// Read capacity units the query consumed, as DynamoDB reports them
+    /// (`ReturnConsumedCapacity=TOTAL`); `None` when it does not.
+    pub capacity_units: Option<f64>,
 }
 
 /// Typed access to one table.
@@ -523,9 +527,14 @@ impl Repository {
         };
         let out = req
             .key_condition_expression(condition)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(classify)?;
+        let capacity_units = out
+            .consumed_capacity
+            .as_ref()
+            .and_then(|c| c.capacity_units);
         let items = out
             .items
             .unwrap_or_default()
@@ -545,7 +554,11 @@ impl Repository {
                 Some(cursors.seal(&scope, &position)?)
             }
         };
-        Ok(Page { items, cursor })
+        Ok(Page {
+            items,
+            cursor,
+            capacity_units,
+        })
     }
 
     /// Writes many items, 25 per `BatchWriteItem`, retrying unprocessed items

@@ -189,6 +189,43 @@ async fn invalid_input_writes_nothing() {
     assert_eq!(table.count().await, 0);
 }
 
+/// A page reads about what it returns: 25-record pages over 8 shards read
+/// far fewer items than 8 shards x 25 (what asking every shard for a full
+/// page read), and never fewer than they return.
+#[tokio::test]
+async fn pages_read_about_what_they_return() {
+    let (store, _table) = store(8).await;
+    let w = writer(store.clone());
+    for i in 0..200 {
+        w.write("tester", &body("info", &format!("record {i}")), None)
+            .await
+            .unwrap();
+    }
+    let mut q = ListQuery {
+        limit: 25,
+        ..Default::default()
+    };
+    let (mut pages, mut read, mut returned) = (0, 0, 0);
+    loop {
+        let page = store.list(&q, &key()).await.unwrap();
+        assert!(page.read.items_read >= page.items.len());
+        assert!(page.read.rounds >= 1);
+        pages += 1;
+        read += page.read.items_read;
+        returned += page.items.len();
+        match page.next_cursor {
+            Some(c) => q.cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(returned, 200);
+    assert!(pages >= 8);
+    assert!(
+        read <= 2 * returned,
+        "{read} items read for {returned} returned over {pages} pages"
+    );
+}
+
 #[tokio::test]
 async fn pages_return_every_record_once_newest_first_across_1mb_truncation() {
     // 12 KiB payloads: 100 of them exceed DynamoDB's 1 MB page, so shard
