@@ -97,7 +97,7 @@ async fn read_cost() {
     let filler = "x".repeat(1000);
     let body = |i: usize| format!(r#"{{"type":"bench","payload":"record {i} {filler}"}}"#);
 
-    let even = LogStore::new(table(), eight.clone());
+    let even = LogStore::new(table(), eight);
     even.create_table().await.unwrap();
     let w = LogWriter::new(parser(), even.clone());
     for i in 0..400 {
