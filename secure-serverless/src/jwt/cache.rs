@@ -250,8 +250,11 @@ fn jitter() -> f64 {
 }
 
 fn log_fetch_failure(e: &KeySourceError) {
+    // A fixed key set has nothing to fetch from: not worth a warning.
     #[cfg(feature = "tracing")]
-    tracing::warn!(error = %e, reason = "keys_fetch_failed", "JWKS fetch failed");
+    if !matches!(e, KeySourceError::NotConfigured) {
+        tracing::warn!(error = %e, reason = "keys_fetch_failed", "JWKS fetch failed");
+    }
     #[cfg(not(feature = "tracing"))]
     let _ = e;
 }
