@@ -21,8 +21,10 @@
 //!   which duplicate wins);
 //! * **Cognito** (optional): `token_use`, `client_id`, scopes and groups;
 //! * **one parse**: header and claims are decoded once, by the strict parser
-//!   that refuses duplicates, and the registered claims are checked on that
-//!   parse (after the signature, so a forged token learns nothing);
+//!   that refuses duplicates; before the signature only their shape and the
+//!   `iss` that picks the issuer's keys are looked at, and `exp`, `aud` and
+//!   the other claims are checked after it, so a forged token learns no more
+//!   than whether its issuer is configured;
 //! * **signatures** are verified with `ring`, prepared once per key when it is
 //!   added (HMAC key schedule, RSA components), without `jsonwebtoken`'s
 //!   process-wide crypto provider: neither of its backends (`rust_crypto`,
@@ -88,7 +90,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 pub use claims::VerifiedClaims;
 pub use config::{
     DEFAULT_KEY_MAX_AGE, DEFAULT_MAX_TOKEN_BYTES, DEFAULT_MIN_REFRESH_INTERVAL, DEFAULT_STALE_FOR,
-    JwtConfig, MAX_KEY_LIFETIME, MAX_LEEWAY, TokenUse,
+    JwtConfig, MAX_KEY_LIFETIME, MAX_LEEWAY, MIN_REFRESH_INTERVAL_FLOOR, TokenUse,
 };
 pub use discovery::DiscoveryDocument;
 #[cfg(feature = "jwks-https")]

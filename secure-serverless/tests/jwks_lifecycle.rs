@@ -399,3 +399,90 @@ async fn a_remembered_token_does_not_outlive_its_key_set_or_its_exp() {
         JwtError::Expired
     );
 }
+
+#[tokio::test]
+async fn a_hanging_issuer_costs_a_request_at_most_a_second_while_stale_keys_serve() {
+    let s = HttpsIssuer::start().await;
+    let keys = jwks(&[("k", &rsa(), Algorithm::RS256)]);
+    let issuer = publish(&s, "p", &s.url("/p"), keys.clone());
+    let c = config(&issuer)
+        .key_max_age(Duration::from_millis(300))
+        .unwrap()
+        .serve_stale_keys_for(Duration::from_secs(60))
+        .unwrap();
+    let v = JwtVerifier::load(c.clone(), discovered(&s, &c))
+        .await
+        .unwrap();
+    let token = token_of(&issuer, "k", &rsa(), Algorithm::RS256);
+    // The issuer now takes 4 s to answer.
+    let mut slow = Answer::ok(keys);
+    slow.delay = Duration::from_secs(4);
+    s.answer("/p/keys", slow);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let t = std::time::Instant::now();
+    v.verify(&token).await.unwrap();
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    // The abandoned fetch counts as a failure: the next request does not wait.
+    let t = std::time::Instant::now();
+    v.verify(&token).await.unwrap();
+    assert!(
+        t.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_discovery_source_for_another_issuer_is_refused() {
+    let s = HttpsIssuer::start().await;
+    let a = publish(
+        &s,
+        "a",
+        &s.url("/a"),
+        jwks(&[("k", &rsa(), Algorithm::RS256)]),
+    );
+    let b = s.url("/b");
+    // Configured for b, keys discovered for a: a's keys never verify b's tokens.
+    let source = AnyJwks::Oidc(OidcIssuer::with_roots(&a, s.roots()).unwrap());
+    let err = JwtVerifier::load(config(&b), source.clone())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            JwtError::KeySetUnavailable(KeySourceError::IssuerMismatch { .. })
+        ),
+        "{err:?}"
+    );
+    let lazy = JwtVerifier::lazy(config(&b), source);
+    assert!(matches!(
+        lazy.verify(&token_of(&b, "k", &rsa(), Algorithm::RS256))
+            .await,
+        Err(JwtError::KeySetUnavailable(
+            KeySourceError::IssuerMismatch { .. }
+        ))
+    ));
+    assert_eq!(s.hits("/a/keys"), 0);
+}
+
+#[test]
+fn each_issuer_keeps_its_own_size_cap() {
+    let small = JwtVerifier::new(
+        config("https://small.example").max_token_bytes(200),
+        KeySet::new(),
+    );
+    let large = JwtVerifier::new(config("https://large.example"), KeySet::new());
+    let v = JwtVerifier::any_of([small, large]).unwrap();
+    let t = token_of("https://small.example", "k", &rsa(), Algorithm::RS256);
+    assert!(t.len() > 200);
+    assert!(matches!(
+        v.verify_with_cached_keys(&t),
+        Err(JwtError::TooLarge { limit: 200, .. })
+    ));
+    // The other issuer's larger cap applies to its own tokens only.
+    let t = token_of("https://large.example", "k", &rsa(), Algorithm::RS256);
+    assert!(matches!(
+        v.verify_with_cached_keys(&t),
+        Err(JwtError::UnknownKid(_))
+    ));
+}

@@ -18,6 +18,14 @@
 //! recovering issuer in step. An unknown `kid` with fresh keys fetches at
 //! most once per `min_refresh_interval`.
 //!
+//! A request that already holds usable keys (stale, or fresh with an
+//! unknown `kid`) waits at most one second for a refetch; a slower fetch is
+//! abandoned and counted as a failure (backoff), so a hanging issuer cannot
+//! make requests time out while the stale keys are still good.
+//!
+//! A document without one usable key counts as a failed fetch: the keys
+//! already held keep serving within their stale period.
+//!
 //! Ten seconds is the default interval, as in aws-jwt-verify's penalty box:
 //! an issuer's newly published key is picked up by the first token that
 //! names it, and a stream of tokens with made-up `kid`s costs each sandbox
@@ -33,12 +41,20 @@ use super::source::{JwksDocument, JwksSource};
 
 const BACKOFF_BASE: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
+/// How long a request that already has usable keys (stale ones, or fresh
+/// ones and an unknown `kid`) waits for a refetch before going on with what
+/// it has. A slow issuer then costs each request at most this, well inside
+/// an authorizer's timeout, and the slow fetch counts as a failure.
+const WAIT_WITH_KEYS: Duration = Duration::from_secs(1);
 
 /// One issuer's keys and where they come from.
 pub(super) struct KeyCache<S> {
     source: S,
     state: RwLock<State>,
     flight: tokio::sync::Mutex<()>,
+    /// Set when the source serves another issuer than the configuration's:
+    /// every verification then fails with it.
+    misconfigured: Option<KeySourceError>,
 }
 
 #[derive(Default)]
@@ -65,16 +81,19 @@ enum Snapshot {
 }
 
 impl<S> KeyCache<S> {
-    /// Keys given at construction: they never expire, and are replaced only
-    /// when a refetch (on an unknown `kid`) succeeds.
-    pub(super) fn given(source: S, keys: KeySet) -> Self {
+    /// Keys given at construction. `max_age: None`: they never expire (a
+    /// fixed key set); `Some(age)`: they age like fetched keys.
+    pub(super) fn given(source: S, keys: KeySet, max_age: Option<Duration>) -> Self {
         KeyCache {
             source,
             state: RwLock::new(State {
                 keys: Some(Arc::new(keys)),
+                fetched_at: max_age.map(|_| Instant::now()),
+                fresh_for: max_age.unwrap_or_default(),
                 ..State::default()
             }),
             flight: tokio::sync::Mutex::new(()),
+            misconfigured: None,
         }
     }
 
@@ -84,7 +103,19 @@ impl<S> KeyCache<S> {
             source,
             state: RwLock::new(State::default()),
             flight: tokio::sync::Mutex::new(()),
+            misconfigured: None,
         }
+    }
+
+    /// Where the keys come from.
+    pub(super) fn source(&self) -> &S {
+        &self.source
+    }
+
+    /// Marks the cache unusable: every verification fails with `error`.
+    pub(super) fn refuse(mut self, error: KeySourceError) -> Self {
+        self.misconfigured = Some(error);
+        self
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -121,6 +152,9 @@ impl<S> KeyCache<S> {
 
     /// The keys to verify with now, without fetching.
     pub(super) fn cached(&self, lifetime: &KeyLifetime) -> Result<Arc<KeySet>, JwtError> {
+        if let Some(e) = &self.misconfigured {
+            return Err(JwtError::KeySetUnavailable(e.clone()));
+        }
         match self.snapshot(lifetime, Instant::now()).0 {
             Snapshot::Fresh(keys) | Snapshot::Stale(keys) => Ok(keys),
             Snapshot::Missing => Err(self.unavailable()),
@@ -129,6 +163,9 @@ impl<S> KeyCache<S> {
 
     /// The keys if they are fresh (not stale, not missing), without fetching.
     pub(super) fn fresh(&self, lifetime: &KeyLifetime) -> Option<Arc<KeySet>> {
+        if self.misconfigured.is_some() {
+            return None;
+        }
         match self.snapshot(lifetime, Instant::now()).0 {
             Snapshot::Fresh(keys) => Some(keys),
             Snapshot::Stale(_) | Snapshot::Missing => None,
@@ -144,15 +181,18 @@ impl<S: JwksSource> KeyCache<S> {
     /// The keys to verify with, fetching them first when they are missing
     /// or stale.
     pub(super) async fn current(&self, lifetime: &KeyLifetime) -> Result<Arc<KeySet>, JwtError> {
+        if let Some(e) = &self.misconfigured {
+            return Err(JwtError::KeySetUnavailable(e.clone()));
+        }
         let now = Instant::now();
         let (snapshot, generation) = self.snapshot(lifetime, now);
         match snapshot {
             Snapshot::Fresh(keys) => return Ok(keys),
             Snapshot::Stale(keys) if !self.may_attempt(now) => return Ok(keys),
             Snapshot::Missing if !self.may_attempt(now) => return Err(self.unavailable()),
-            Snapshot::Stale(_) | Snapshot::Missing => {}
+            Snapshot::Stale(_) => self.refresh_within(generation, lifetime).await,
+            Snapshot::Missing => self.refresh(generation, lifetime).await,
         }
-        self.refresh(generation, lifetime).await;
         // A failed refetch leaves stale keys in use until they are too old.
         self.cached(lifetime)
     }
@@ -179,9 +219,31 @@ impl<S: JwksSource> KeyCache<S> {
             }
             st.generation
         };
-        self.refresh(generation, lifetime).await;
+        self.refresh_within(generation, lifetime).await;
         let st = self.read();
         st.keys.as_ref().filter(|k| !Arc::ptr_eq(k, seen)).cloned()
+    }
+
+    /// [`refresh`](Self::refresh), abandoned after [`WAIT_WITH_KEYS`] and
+    /// then counted as a failed fetch (with its backoff).
+    async fn refresh_within(&self, generation: u64, lifetime: &KeyLifetime) {
+        if tokio::time::timeout(WAIT_WITH_KEYS, self.refresh(generation, lifetime))
+            .await
+            .is_err()
+        {
+            let e = KeySourceError::Timeout {
+                host: "the key source".to_owned(),
+                after: WAIT_WITH_KEYS,
+            };
+            log_fetch_failure(&e);
+            let now = Instant::now();
+            let mut st = self.state.write().unwrap_or_else(PoisonError::into_inner);
+            st.generation += 1;
+            st.last_attempt = Some(now);
+            st.failures = st.failures.saturating_add(1);
+            st.retry_at = Some(now + backoff(st.failures, jitter()));
+            st.last_error = Some(e);
+        }
     }
 
     /// One fetch, unless another caller finished one since `generation`.

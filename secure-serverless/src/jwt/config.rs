@@ -86,6 +86,8 @@ pub const DEFAULT_KEY_MAX_AGE: Duration = Duration::from_secs(3600);
 pub const DEFAULT_STALE_FOR: Duration = Duration::from_secs(3600);
 /// Default [`JwtConfig::min_refresh_interval`]: ten seconds.
 pub const DEFAULT_MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
+/// The shortest [`JwtConfig::min_refresh_interval`]: 50 ms.
+pub const MIN_REFRESH_INTERVAL_FLOOR: Duration = Duration::from_millis(50);
 /// The longest [`JwtConfig::key_max_age`] or
 /// [`JwtConfig::serve_stale_keys_for`] accepted: seven days.
 pub const MAX_KEY_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -206,10 +208,12 @@ impl JwtConfig {
     /// max-age` of the issuer's that is obeyed. A token with a `kid` the
     /// issuer does not publish costs at most one fetch per interval, however
     /// many such tokens arrive; a key the issuer has just added is picked up
-    /// by the first token that names it.
+    /// by the first token that names it. Values under
+    /// [`MIN_REFRESH_INTERVAL_FLOOR`] are raised to it, so the limit cannot
+    /// be switched off.
     #[must_use]
     pub fn min_refresh_interval(mut self, interval: Duration) -> Self {
-        self.lifetime.min_refresh_interval = interval;
+        self.lifetime.min_refresh_interval = interval.max(MIN_REFRESH_INTERVAL_FLOOR);
         self
     }
 

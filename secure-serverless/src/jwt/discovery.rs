@@ -91,7 +91,9 @@ impl DiscoveryDocument {
 pub struct OidcIssuer {
     issuer: String,
     discovery: HttpsTarget,
-    jwks: tokio::sync::OnceCell<JwksUrl>,
+    /// The discovered JWKS URL, forgotten after a failed JWKS fetch so the
+    /// next fetch reads the discovery document again.
+    jwks: std::sync::Arc<std::sync::Mutex<Option<JwksUrl>>>,
 }
 
 #[cfg(feature = "jwks-https")]
@@ -99,7 +101,13 @@ impl fmt::Debug for OidcIssuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OidcIssuer")
             .field("issuer", &self.issuer)
-            .field("jwks", &self.jwks.get())
+            .field(
+                "jwks",
+                &*self
+                    .jwks
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            )
             .finish()
     }
 }
@@ -146,7 +154,7 @@ impl OidcIssuer {
         Ok(OidcIssuer {
             issuer: issuer.to_owned(),
             discovery,
-            jwks: tokio::sync::OnceCell::new(),
+            jwks: std::sync::Arc::default(),
         })
     }
 
@@ -171,10 +179,37 @@ impl OidcIssuer {
 
 #[cfg(feature = "jwks-https")]
 impl JwksSource for OidcIssuer {
-    /// The JWKS, after discovering its URL on the first call (a failed
-    /// discovery is tried again on the next fetch).
+    /// The JWKS, after discovering its URL on the first call; a failed
+    /// discovery, or a failed JWKS fetch, is followed by a fresh discovery on
+    /// the next fetch (the provider may have moved its keys).
     async fn fetch(&self) -> Result<JwksDocument, KeySourceError> {
-        let jwks = self.jwks.get_or_try_init(|| self.discover()).await?;
-        jwks.fetch().await
+        let known = self
+            .jwks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let jwks = match known {
+            Some(url) => url,
+            None => {
+                let url = self.discover().await?;
+                *self
+                    .jwks
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(url.clone());
+                url
+            }
+        };
+        let result = jwks.fetch().await;
+        if result.is_err() {
+            *self
+                .jwks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        }
+        result
+    }
+
+    fn issuer(&self) -> Option<&str> {
+        Some(&self.issuer)
     }
 }

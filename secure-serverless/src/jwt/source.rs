@@ -32,6 +32,13 @@ impl From<String> for JwksDocument {
 pub trait JwksSource: Send + Sync {
     /// Fetches the document.
     fn fetch(&self) -> impl Future<Output = Result<JwksDocument, KeySourceError>> + Send;
+
+    /// The one issuer whose keys this source serves, when it knows it (an
+    /// OpenID discovery source does): a verifier configured for another
+    /// issuer refuses every token. Default: `None`.
+    fn issuer(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// A JWKS read from a file at each refresh.
@@ -90,6 +97,14 @@ impl JwksSource for AnyJwks {
             AnyJwks::Url(s) => s.fetch().await,
             #[cfg(feature = "jwks-https")]
             AnyJwks::Oidc(s) => s.fetch().await,
+        }
+    }
+
+    fn issuer(&self) -> Option<&str> {
+        match self {
+            #[cfg(feature = "jwks-https")]
+            AnyJwks::Oidc(s) => Some(s.issuer()),
+            _ => None,
         }
     }
 }

@@ -11,7 +11,7 @@ use super::alg::SigAlg;
 use super::cache::KeyCache;
 use super::claims::{VerifiedClaims, check_claim_types, check_claims};
 use super::config::{JwtConfig, TokenUse};
-use super::error::{JwtConfigError, JwtError};
+use super::error::{JwtConfigError, JwtError, KeySourceError};
 use super::keys::KeySet;
 use super::recent::RecentTokens;
 use super::source::{AnyJwks, JwksSource, NoRefresh};
@@ -53,12 +53,29 @@ impl<S> fmt::Debug for JwtVerifier<S> {
 impl JwtVerifier<AnyJwks> {
     /// A verifier with a fixed key set.
     pub fn new(config: JwtConfig, keys: KeySet) -> Self {
-        Self::with_source(config, keys, AnyJwks::Fixed(NoRefresh))
+        Self::one(
+            config,
+            KeyCache::given(AnyJwks::Fixed(NoRefresh), keys, None),
+        )
     }
 }
 
 impl<S: JwksSource> JwtVerifier<S> {
     fn one(config: JwtConfig, keys: KeyCache<S>) -> Self {
+        // A source that serves one issuer's keys (OpenID discovery) must
+        // serve this configuration's issuer; otherwise every verification
+        // fails, and `load` fails at start-up.
+        let mismatch = match keys.source().issuer() {
+            Some(served) if served != config.issuer => Some(KeySourceError::IssuerMismatch {
+                expected: config.issuer.clone(),
+                found: crate::untrusted::excerpt(served),
+            }),
+            _ => None,
+        };
+        let keys = match mismatch {
+            Some(e) => keys.refuse(e),
+            None => keys,
+        };
         JwtVerifier {
             max_token_bytes: config.max_token_bytes,
             issuers: vec![Issuer { config, keys }],
@@ -67,9 +84,11 @@ impl<S: JwksSource> JwtVerifier<S> {
     }
 
     /// A verifier that starts with `keys` and fetches from `source` when a
-    /// token names a `kid` they do not have.
+    /// token names a `kid` they do not have, or once the keys are older than
+    /// [`JwtConfig::key_max_age`].
     pub fn with_source(config: JwtConfig, keys: KeySet, source: S) -> Self {
-        Self::one(config, KeyCache::given(source, keys))
+        let max_age = config.lifetime.max_age;
+        Self::one(config, KeyCache::given(source, keys, Some(max_age)))
     }
 
     /// Fetches the key set from `source` now (at cold start, so the first
@@ -150,7 +169,7 @@ impl<S: JwksSource> JwtVerifier<S> {
             return Ok(claims);
         }
         let parsed = Parsed::new(token, self.max_token_bytes)?;
-        let (index, issuer) = self.route(&parsed)?;
+        let (index, issuer) = self.route(token, &parsed)?;
         let mut keys = issuer.keys.current(&issuer.config.lifetime).await?;
         match parsed.check_signature(&issuer.config, &keys) {
             Err(JwtError::UnknownKid(kid)) => {
@@ -184,7 +203,7 @@ impl<S: JwksSource> JwtVerifier<S> {
             return Ok(claims);
         }
         let parsed = Parsed::new(token, self.max_token_bytes)?;
-        let (index, issuer) = self.route(&parsed)?;
+        let (index, issuer) = self.route(token, &parsed)?;
         let keys = issuer.keys.cached(&issuer.config.lifetime)?;
         parsed.check_signature(&issuer.config, &keys)?;
         let claims = parsed.into_claims(&issuer.config, now)?;
@@ -208,18 +227,27 @@ impl<S: JwksSource> JwtVerifier<S> {
         Some(claims)
     }
 
-    /// The issuer whose `iss` the token names, exactly, and its index.
-    fn route(&self, parsed: &Parsed<'_>) -> Result<(usize, &Issuer<S>), JwtError> {
+    /// The issuer whose `iss` the token names, exactly, and its index; the
+    /// token must also fit that issuer's own size cap.
+    fn route(&self, token: &str, parsed: &Parsed<'_>) -> Result<(usize, &Issuer<S>), JwtError> {
         let iss = match parsed.claims.get("iss") {
             Some(Value::String(iss)) => iss,
             Some(_) => return Err(JwtError::InvalidClaim("iss".into())),
             None => return Err(JwtError::MissingClaim("iss".into())),
         };
-        self.issuers
+        let (index, issuer) = self
+            .issuers
             .iter()
             .enumerate()
             .find(|(_, i)| i.config.issuer == *iss)
-            .ok_or(JwtError::WrongIssuer)
+            .ok_or(JwtError::WrongIssuer)?;
+        if token.len() > issuer.config.max_token_bytes {
+            return Err(JwtError::TooLarge {
+                limit: issuer.config.max_token_bytes,
+                actual: token.len(),
+            });
+        }
+        Ok((index, issuer))
     }
 }
 
