@@ -188,7 +188,9 @@ impl<S: JwksSource> KeyCache<S> {
         let (snapshot, generation) = self.snapshot(lifetime, now);
         match snapshot {
             Snapshot::Fresh(keys) => return Ok(keys),
-            Snapshot::Stale(keys) if !self.may_attempt(now) => return Ok(keys),
+            Snapshot::Stale(keys) if !self.may_attempt(now) || !self.source.refreshes() => {
+                return Ok(keys);
+            }
             Snapshot::Missing if !self.may_attempt(now) => return Err(self.unavailable()),
             Snapshot::Stale(_) => self.refresh_within(generation, lifetime).await,
             Snapshot::Missing => self.refresh(generation, lifetime).await,
@@ -205,6 +207,9 @@ impl<S: JwksSource> KeyCache<S> {
         lifetime: &KeyLifetime,
         seen: &Arc<KeySet>,
     ) -> Option<Arc<KeySet>> {
+        if !self.source.refreshes() {
+            return None;
+        }
         let now = Instant::now();
         let generation = {
             let st = self.read();
@@ -227,6 +232,10 @@ impl<S: JwksSource> KeyCache<S> {
     /// [`refresh`](Self::refresh), abandoned after [`WAIT_WITH_KEYS`] and
     /// then counted as a failed fetch (with its backoff).
     async fn refresh_within(&self, generation: u64, lifetime: &KeyLifetime) {
+        // Outside a Tokio runtime there is no timer to bound the wait with.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return self.refresh(generation, lifetime).await;
+        }
         if tokio::time::timeout(WAIT_WITH_KEYS, self.refresh(generation, lifetime))
             .await
             .is_err()

@@ -39,6 +39,12 @@ pub trait JwksSource: Send + Sync {
     fn issuer(&self) -> Option<&str> {
         None
     }
+
+    /// Whether [`fetch`](Self::fetch) can ever return keys (`false` for a
+    /// fixed key set): a source that cannot is never asked. Default: `true`.
+    fn refreshes(&self) -> bool {
+        true
+    }
 }
 
 /// A JWKS read from a file at each refresh.
@@ -107,6 +113,10 @@ impl JwksSource for AnyJwks {
             _ => None,
         }
     }
+
+    fn refreshes(&self) -> bool {
+        !matches!(self, AnyJwks::Fixed(_))
+    }
 }
 
 /// No refresh source: the key set is fixed.
@@ -116,5 +126,9 @@ pub struct NoRefresh;
 impl JwksSource for NoRefresh {
     async fn fetch(&self) -> Result<JwksDocument, KeySourceError> {
         Err(KeySourceError::NotConfigured)
+    }
+
+    fn refreshes(&self) -> bool {
+        false
     }
 }

@@ -85,10 +85,11 @@ impl<S: JwksSource> JwtVerifier<S> {
 
     /// A verifier that starts with `keys` and fetches from `source` when a
     /// token names a `kid` they do not have, or once the keys are older than
-    /// [`JwtConfig::key_max_age`].
+    /// [`JwtConfig::key_max_age`] (keys with a source that cannot refresh,
+    /// such as [`NoRefresh`], never age).
     pub fn with_source(config: JwtConfig, keys: KeySet, source: S) -> Self {
-        let max_age = config.lifetime.max_age;
-        Self::one(config, KeyCache::given(source, keys, Some(max_age)))
+        let max_age = source.refreshes().then_some(config.lifetime.max_age);
+        Self::one(config, KeyCache::given(source, keys, max_age))
     }
 
     /// Fetches the key set from `source` now (at cold start, so the first
