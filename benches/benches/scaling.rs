@@ -48,6 +48,47 @@ async fn fill(writer: Arc<LogWriter<LogStore>>, records: usize) -> Vec<String> {
     ids
 }
 
+/// A fresh 8-shard log table holding `records` records, and its newest 25 ids.
+struct Filled {
+    table: String,
+    store: LogStore,
+    newest: Vec<String>,
+}
+
+impl Filled {
+    async fn new(prefix: &str, records: usize) -> Self {
+        let table = test_support::unique_table_name(prefix);
+        let store = LogStore::new(
+            Repository::new(test_support::client().await, table.clone()),
+            LogStoreConfig::default(),
+        );
+        store.create_table().await.unwrap();
+        let writer = Arc::new(LogWriter::new(
+            LogEntryParser::new(Sanitizer::default()),
+            store.clone(),
+        ));
+        let mut newest = fill(writer, records).await;
+        newest.sort_unstable_by(|a, b| b.cmp(a));
+        newest.truncate(25);
+        Filled {
+            table,
+            store,
+            newest,
+        }
+    }
+
+    async fn drop_table(self) {
+        self.store
+            .repository()
+            .client()
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
 async fn ours(store: &LogStore, newest: &[String]) -> serde_json::Value {
     let key = CursorKey::new(&[7u8; 32]).unwrap();
     let q = ListQuery {
@@ -108,57 +149,21 @@ fn main() {
     // DynamoDB Local is a JVM: warm it up on a throwaway table first, so the
     // first size is not measured against a cold server.
     rt.block_on(async {
-        let client = test_support::client().await;
-        let table = test_support::unique_table_name("scaling-warmup");
-        let store = LogStore::new(
-            Repository::new(client.clone(), table.clone()),
-            LogStoreConfig::default(),
-        );
-        store.create_table().await.unwrap();
-        let writer = Arc::new(LogWriter::new(
-            LogEntryParser::new(Sanitizer::default()),
-            store.clone(),
-        ));
-        let mut newest = fill(writer, 500).await;
-        newest.sort_unstable_by(|a, b| b.cmp(a));
-        newest.truncate(25);
+        let filled = Filled::new("scaling-warmup", 500).await;
         for _ in 0..10 {
-            ours(&store, &newest).await;
+            ours(&filled.store, &filled.newest).await;
         }
-        client
-            .delete_table()
-            .table_name(&table)
-            .send()
-            .await
-            .unwrap();
+        filled.drop_table().await;
     });
     let mut rows = Vec::new();
     for records in sizes {
         let row = rt.block_on(async {
-            let client = test_support::client().await;
-            let table = test_support::unique_table_name("scaling");
-            let store = LogStore::new(
-                Repository::new(client.clone(), table.clone()),
-                LogStoreConfig::default(),
-            );
-            store.create_table().await.unwrap();
             let t = Instant::now();
-            let writer = Arc::new(LogWriter::new(
-                LogEntryParser::new(Sanitizer::default()),
-                store.clone(),
-            ));
-            let mut ids = fill(writer, records).await;
+            let filled = Filled::new("scaling", records).await;
             let fill_s = t.elapsed().as_secs_f64();
-            ids.sort_unstable_by(|a, b| b.cmp(a));
-            ids.truncate(25);
-            let ours = ours(&store, &ids).await;
-            let seed = tokio::task::block_in_place(|| seed(&table, records));
-            client
-                .delete_table()
-                .table_name(&table)
-                .send()
-                .await
-                .unwrap();
+            let ours = ours(&filled.store, &filled.newest).await;
+            let seed = tokio::task::block_in_place(|| seed(&filled.table, records));
+            filled.drop_table().await;
             println!("{records} records (filled in {fill_s:.0} s): ours {ours}, seed {seed}");
             json!({"records": records, "ours": ours, "seed": seed})
         });
