@@ -77,14 +77,15 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use merge::{Keyed, ShardMerge};
+use items::{GuardItem, LogItem};
+use merge::ShardMerge;
 
 use crate::config::{ConfigError, Vars};
 use crate::cursor::{CursorError, CursorKey};
 use crate::envelope::{LAMBDA_SYNC_RESPONSE_LIMIT, escaped_len};
 use crate::log_entry::{LogEntryError, LogEntryParser, LogType};
 use crate::repository::{
-    IndexDesign, Item, KeySchema, Query, RepoError, Repository, SortRange, TableDesign,
+    IndexDesign, KeySchema, Query, RepoError, Repository, SortRange, TableDesign,
 };
 
 /// The `by_type` index.
@@ -128,76 +129,6 @@ pub(crate) const MAX_RECORD_RESPONSE_BYTES: usize =
 pub const MIN_PAGE_BYTES: usize = MAX_RECORD_RESPONSE_BYTES + PAGE_ENVELOPE_RESERVE;
 /// The default page budget: 4,000,000 bytes, a third under Lambda's limit.
 pub const DEFAULT_PAGE_BYTES: usize = 4_000_000;
-
-/// A stored log record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct LogItem {
-    pk: String,
-    sk: String,
-    type_pk: String,
-    id: String,
-    timestamp: String,
-    #[serde(rename = "type", deserialize_with = "stored_type")]
-    log_type: LogType,
-    payload: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    expires_at: Option<u64>,
-}
-
-impl Item for LogItem {
-    const KEYS: KeySchema = LOG_TABLE.keys;
-}
-
-impl LogItem {
-    /// The stored form of a record in `shard`.
-    fn new(
-        shard: u8,
-        id: &str,
-        timestamp: &str,
-        log_type: &LogType,
-        payload: &str,
-        expires_at: Option<u64>,
-    ) -> Self {
-        LogItem {
-            pk: format!("LOG#{shard:02}"),
-            sk: id.to_owned(),
-            type_pk: format!("{log_type}#{shard:02}"),
-            id: id.to_owned(),
-            timestamp: timestamp.to_owned(),
-            log_type: log_type.clone(),
-            payload: payload.to_owned(),
-            expires_at,
-        }
-    }
-}
-
-/// The idempotency guard of one key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct GuardItem {
-    pk: String,
-    sk: String,
-    request_hash: String,
-    id: String,
-    timestamp: String,
-    #[serde(rename = "type", deserialize_with = "stored_type")]
-    log_type: LogType,
-    expires_at: u64,
-    /// The record's payload and expiry, so a replay can restore a record the
-    /// guard outlived (see [`LogStore`]'s idempotency notes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    payload: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    record_expires_at: Option<u64>,
-}
-
-impl Item for GuardItem {
-    const KEYS: KeySchema = LOG_TABLE.keys;
-}
-
-/// Reads a stored `type` without the write-time check (see `LogType::stored`).
-fn stored_type<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LogType, D::Error> {
-    String::deserialize(d).map(LogType::stored)
-}
 
 /// A log record as a listing returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -802,15 +733,10 @@ fn id_predecessor(id: &Uuid) -> Option<String> {
         .map(|p| Uuid::from_u128(p).to_string())
 }
 
+mod items;
 mod merge;
 #[cfg(test)]
 mod tests;
-
-impl Keyed for LogItem {
-    fn key(&self) -> &str {
-        &self.sk
-    }
-}
 
 /// Most rounds of shard queries for one page (each round asks at least the
 /// shard that blocks the page and it answers with a record or "no more", so
