@@ -9,7 +9,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lambda_runtime::{Context, LambdaEvent};
 use secure_serverless::apigw::ProxyRequest;
-use secure_serverless::logs::{Appended, Idempotency, LogSink, NewRecord};
+use secure_serverless::logs::{Appended, LogSink, NewRecord};
 use secure_serverless::repository::RepoError;
 use serde_json::{Value, json};
 
@@ -20,7 +20,7 @@ impl LogSink for Discard {
     async fn append(
         &self,
         record: &NewRecord,
-        _idempotency: Option<&Idempotency>,
+        _idempotency: Option<&secure_serverless::idempotency::IdempotencyKey>,
     ) -> Result<Appended, RepoError> {
         Ok(Appended::Created(record.receipt()))
     }

@@ -24,7 +24,9 @@
 //! | 400 | `invalid_body_encoding` | | [`body_bytes`] |
 //! | 415 | `unsupported_media_type` | `content-type` | [`require_json`] |
 //! | 400, 413, 422 | the entry error's code (`malformed_json`, `missing_field`, `payload_too_large`, `control_character`, ...) | the field | `LogEntryError` |
-//! | 400 | `invalid_idempotency_key` | `idempotency-key` | `BadIdempotencyKey` |
+//! | 400 | `invalid_idempotency_key`, `idempotency_key_needs_caller` | `idempotency-key` | `BadIdempotencyKey` |
+//! | 409 | `idempotency_conflict` | `idempotency-key` | `IdempotencyError::Conflict` (the key was used with another request) |
+//! | 409 (+ `Retry-After`) | `idempotency_in_progress` | `idempotency-key` | `IdempotencyError::InProgress` |
 //! | 400 | `invalid_cursor`, `cursor_expired` | `cursor` | `CursorError`, `RepoError::Cursor` |
 //! | 413 | `payload_too_large` | `payload` | `RepoError::ItemTooLarge` |
 //! | 503 (+ `Retry-After: 1`) | `storage_unavailable` | | a throttled or unavailable store |
@@ -41,8 +43,10 @@
 //! assert_eq!(err.headers["x-content-type-options"], "nosniff");
 //! ```
 
-#[cfg(any(feature = "cursor", feature = "log_entry"))]
+#[cfg(any(feature = "cursor", feature = "log_entry", feature = "idempotency"))]
 mod from_errors;
+#[cfg(feature = "idempotency")]
+mod idempotency;
 
 use std::borrow::Cow;
 
@@ -134,6 +138,12 @@ impl ApiError {
         );
         e.retry_after = Some(seconds);
         e
+    }
+    /// Adds `Retry-After: seconds` to the answer.
+    #[must_use]
+    pub fn retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
     /// Names the request field at fault.
     #[must_use]

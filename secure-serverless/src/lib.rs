@@ -24,6 +24,14 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// Counts a [`metrics::Metric`] when the `metrics` feature is on; nothing otherwise.
+macro_rules! count_metric {
+    ($m:ident) => {{
+        #[cfg(feature = "metrics")]
+        $crate::metrics::count($crate::metrics::Metric::$m);
+    }};
+}
+
 pub mod config;
 pub mod envelope;
 pub mod untrusted;
@@ -80,6 +88,14 @@ pub mod logs;
 #[cfg_attr(docsrs, doc(cfg(feature = "apigw")))]
 pub mod apigw;
 
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
+
+#[cfg(feature = "idempotency")]
+#[cfg_attr(docsrs, doc(cfg(feature = "idempotency")))]
+pub mod idempotency;
+
 #[cfg(feature = "lambda_log")]
 #[cfg_attr(docsrs, doc(cfg(feature = "lambda_log")))]
 pub mod lambda_log;
@@ -100,6 +116,13 @@ pub use authorizer::{
 pub use config::{ConfigError, Vars};
 #[cfg(feature = "cursor")]
 pub use cursor::{CursorError, CursorKey};
+#[cfg(feature = "idempotency")]
+pub use idempotency::{
+    IdempotencyConfig, IdempotencyError, IdempotencyKey, IdempotencyLayer, IdempotencyStore,
+    Idempotent, KeyFrom,
+};
+#[cfg(all(feature = "idempotency", feature = "repository"))]
+pub use idempotency::DynamoStore;
 #[cfg(feature = "jwt")]
 pub use jwt::{AnyJwks, JwtConfig, JwtConfigError, JwtError, JwtVerifier, KeySet, VerifiedClaims};
 #[cfg(feature = "jwks-https")]
@@ -108,6 +131,8 @@ pub use jwt::{JwksUrl, OidcIssuer};
 pub use log_entry::{LogEntryError, LogEntryParser, LogType};
 #[cfg(feature = "logs")]
 pub use logs::{ListQuery, LogPage, LogStore, LogStoreConfig, LogWriter, WriteError};
+#[cfg(feature = "metrics")]
+pub use metrics::Metric;
 #[cfg(feature = "policy")]
 pub use policy::{Decision, Policy, PolicyBuilder, PolicyError};
 #[cfg(feature = "repository")]

@@ -74,7 +74,6 @@ use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use items::{GuardItem, LogItem};
@@ -83,6 +82,7 @@ use merge::ShardMerge;
 use crate::config::{ConfigError, Vars};
 use crate::cursor::{CursorError, CursorKey};
 use crate::envelope::{LAMBDA_SYNC_RESPONSE_LIMIT, escaped_len};
+use crate::idempotency::{BadIdempotencyKey, IdempotencyKey};
 use crate::log_entry::{LogEntryError, LogEntryParser, LogType};
 use crate::repository::{
     IndexDesign, KeySchema, Query, RepoError, Repository, SortRange, TableDesign,
@@ -192,40 +192,6 @@ impl NewRecord {
     }
 }
 
-/// An idempotency key and the digest of the request it was first used with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Idempotency {
-    key_digest: String,
-    request_hash: String,
-}
-
-/// Why an idempotency key is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("Idempotency-Key must be 1 to 128 visible ASCII characters")]
-pub struct BadIdempotencyKey;
-
-impl Idempotency {
-    /// Checks `key` (1 to 128 visible ASCII characters), scopes it to
-    /// `caller` (the authenticated principal; `""` when there is none) and
-    /// binds it to `request`, the request body as received.
-    ///
-    /// # Errors
-    /// [`BadIdempotencyKey`].
-    pub fn new(key: &str, caller: &str, request: &[u8]) -> Result<Self, BadIdempotencyKey> {
-        if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(BadIdempotencyKey);
-        }
-        let mut k = Sha256::new();
-        k.update((caller.len() as u64).to_be_bytes());
-        k.update(caller.as_bytes());
-        k.update(key.as_bytes());
-        Ok(Idempotency {
-            key_digest: hex::encode(k.finalize()),
-            request_hash: hex::encode(Sha256::digest(request)),
-        })
-    }
-}
-
 /// The outcome of an append.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Appended {
@@ -244,7 +210,7 @@ pub trait LogSink: Send + Sync {
     fn append(
         &self,
         record: &NewRecord,
-        idempotency: Option<&Idempotency>,
+        idempotency: Option<&IdempotencyKey>,
     ) -> impl Future<Output = Result<Appended, RepoError>> + Send;
 }
 
@@ -541,7 +507,7 @@ impl LogSink for LogStore {
     async fn append(
         &self,
         record: &NewRecord,
-        idempotency: Option<&Idempotency>,
+        idempotency: Option<&IdempotencyKey>,
     ) -> Result<Appended, RepoError> {
         let shard = self.shard_of(&record.id);
         let now = unix_seconds();
@@ -660,9 +626,14 @@ impl<S: LogSink> LogWriter<S> {
         body: &[u8],
         idempotency_key: Option<&str>,
     ) -> Result<Appended, WriteError> {
-        let entry = self.parser.parse(body)?;
+        let entry = self.parser.parse(body).inspect_err(|_e| {
+            #[cfg(feature = "metrics")]
+            if let Some(m) = crate::metrics::Metric::entry_refused(_e.code()) {
+                crate::metrics::count(m);
+            }
+        })?;
         let idempotency = idempotency_key
-            .map(|k| Idempotency::new(k, caller, body))
+            .map(|k| IdempotencyKey::new(k, caller, body))
             .transpose()?;
         let (log_type, payload) = entry.into_parts();
         let record = NewRecord::new(log_type, payload);

@@ -15,6 +15,8 @@
 //!   into a read of other keys;
 //! * [`batch_put`](Repository::batch_put): chunks of 25, `UnprocessedItems`
 //!   retried with exponential backoff;
+//! * [`put_if`](Repository::put_if) and [`delete_if`](Repository::delete_if):
+//!   a write under any [`Condition`], returning the item that failed it;
 //! * [`put_new_guarded`](Repository::put_new_guarded): two create-only puts in
 //!   one transaction, returning the existing guard item when it already
 //!   exists (idempotency keys).
@@ -34,6 +36,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
     KeyType, Projection, ProjectionType, Put, PutRequest, ReturnConsumedCapacity,
@@ -45,7 +48,9 @@ use serde::de::DeserializeOwned;
 
 use crate::cursor::{CursorError, CursorKey};
 
+mod condition;
 mod item_size;
+pub use condition::Condition;
 pub use item_size::{MAX_ITEM_BYTES, item_size};
 
 /// A DynamoDB item as the SDK sees it.
@@ -444,6 +449,74 @@ impl Repository {
             .await
             .map_err(classify)?;
         Ok(())
+    }
+
+    /// Stores `item` only if `condition` holds for the item now under its key
+    /// (an absent item has no attributes, so `attribute_not_exists(...)`
+    /// holds). When it does not, nothing is written and the existing item is
+    /// returned: DynamoDB sends it back with the failed condition
+    /// (`ReturnValuesOnConditionCheckFailure=ALL_OLD`), so no read permission
+    /// is needed.
+    ///
+    /// # Errors
+    /// A classified error; [`RepoError::AlreadyExists`] when the condition
+    /// fails on a key that holds no item.
+    pub async fn put_if<T: Item>(
+        &self,
+        item: &T,
+        condition: &Condition,
+    ) -> Result<Option<T>, RepoError> {
+        let attrs = Self::attributes(item)?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(attrs))
+            .condition_expression(condition.expression())
+            .set_expression_attribute_names(condition.names())
+            .set_expression_attribute_values(condition.values())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(None),
+            Err(e) => match e.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(c)) => match c.item() {
+                    Some(old) => Ok(Some(serde_dynamo::from_item(old.clone())?)),
+                    None => Err(RepoError::AlreadyExists),
+                },
+                _ => Err(classify(e)),
+            },
+        }
+    }
+
+    /// Deletes the item under `key` only if `condition` holds; `false` when it
+    /// does not (nothing deleted).
+    ///
+    /// # Errors
+    /// A classified error.
+    pub async fn delete_if<T: Item>(
+        &self,
+        partition: &str,
+        sort: Option<&str>,
+        condition: &Condition,
+    ) -> Result<bool, RepoError> {
+        let mut req = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(T::KEYS.partition, AttributeValue::S(partition.to_owned()))
+            .condition_expression(condition.expression())
+            .set_expression_attribute_names(condition.names())
+            .set_expression_attribute_values(condition.values());
+        if let (Some(attr), Some(value)) = (T::KEYS.sort, sort) {
+            req = req.key(attr, AttributeValue::S(value.to_owned()));
+        }
+        match req.send().await.map_err(classify) {
+            Ok(_) => Ok(true),
+            Err(RepoError::AlreadyExists) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Reads one item (strongly consistent).

@@ -10,6 +10,8 @@
 //! Feature `html`: the sanitiser's test oracle (output re-parsed as a
 //! browser would, every node checked against the policy) and the tag-soup
 //! generator that the unit tests, property tests and fuzz targets share.
+//!
+//! Feature `emf`: a checker of CloudWatch Embedded Metric Format lines.
 #![forbid(unsafe_code)]
 
 /// The command that runs the test suite with a server, named in every failure.
@@ -21,6 +23,8 @@ mod dynamodb;
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::*;
 
+#[cfg(feature = "emf")]
+pub mod emf;
 #[cfg(feature = "html")]
 pub mod html;
 #[cfg(feature = "https-issuer")]

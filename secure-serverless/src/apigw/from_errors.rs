@@ -32,7 +32,10 @@ impl From<crate::repository::RepoError> for ApiError {
                 ),
             )
             .field("payload"),
-            e if e.is_retryable() => ApiError::unavailable(1),
+            e if e.is_retryable() => {
+                count_metric!(StorageUnavailable);
+                ApiError::unavailable(1)
+            }
             _ => ApiError::new(500, "storage_error", "the storage request failed"),
         }
     }
@@ -49,10 +52,43 @@ impl From<crate::log_entry::LogEntryError> for ApiError {
     }
 }
 
-#[cfg(feature = "logs")]
-impl From<crate::logs::BadIdempotencyKey> for ApiError {
-    fn from(e: crate::logs::BadIdempotencyKey) -> Self {
-        ApiError::bad_request("invalid_idempotency_key", e.to_string()).field("idempotency-key")
+#[cfg(feature = "idempotency")]
+impl From<crate::idempotency::BadIdempotencyKey> for ApiError {
+    fn from(e: crate::idempotency::BadIdempotencyKey) -> Self {
+        use crate::idempotency::BadIdempotencyKey;
+        let code = match e {
+            BadIdempotencyKey::NoCaller => "idempotency_key_needs_caller",
+            _ => "invalid_idempotency_key",
+        };
+        ApiError::bad_request(code, e.to_string()).field("idempotency-key")
+    }
+}
+
+#[cfg(feature = "idempotency")]
+impl From<crate::idempotency::IdempotencyError> for ApiError {
+    fn from(e: crate::idempotency::IdempotencyError) -> Self {
+        use crate::idempotency::IdempotencyError;
+        match e {
+            IdempotencyError::Conflict => ApiError::new(
+                409,
+                "idempotency_conflict",
+                "this Idempotency-Key was used with a different request",
+            )
+            .field("idempotency-key"),
+            IdempotencyError::InProgress { retry_after } => ApiError::new(
+                409,
+                "idempotency_in_progress",
+                "a request with this Idempotency-Key is still in progress; retry later",
+            )
+            .field("idempotency-key")
+            .retry_after(u32::try_from(retry_after.as_secs().max(1)).unwrap_or(u32::MAX)),
+            IdempotencyError::BadKey(e) => e.into(),
+            IdempotencyError::Store(e) if e.is_retryable() => {
+                count_metric!(StorageUnavailable);
+                ApiError::unavailable(1)
+            }
+            _ => ApiError::new(500, "storage_error", "the storage request failed"),
+        }
     }
 }
 

@@ -26,26 +26,26 @@ fn ids_and_timestamps_agree_and_sort() {
 
 #[test]
 fn idempotency_keys() {
-    assert!(Idempotency::new("", "alice", b"").is_err());
-    assert!(Idempotency::new("a b", "alice", b"").is_err());
-    assert!(Idempotency::new(&"k".repeat(129), "alice", b"").is_err());
-    let a = Idempotency::new("k-1", "alice", b"x").unwrap();
-    assert_eq!(a, Idempotency::new("k-1", "alice", b"x").unwrap());
+    assert!(IdempotencyKey::new("", "alice", b"").is_err());
+    assert!(IdempotencyKey::new("a b", "alice", b"").is_err());
+    assert!(IdempotencyKey::new(&"k".repeat(129), "alice", b"").is_err());
+    let a = IdempotencyKey::new("k-1", "alice", b"x").unwrap();
+    assert_eq!(a, IdempotencyKey::new("k-1", "alice", b"x").unwrap());
     // The hash covers the body as received, byte for byte.
     assert_ne!(
         a.request_hash,
-        Idempotency::new("k-1", "alice", b"x ")
+        IdempotencyKey::new("k-1", "alice", b"x ")
             .unwrap()
             .request_hash
     );
     // Keys are the caller's own: same key, other caller, other guard.
-    let b = Idempotency::new("k-1", "bob", b"x").unwrap();
+    let b = IdempotencyKey::new("k-1", "bob", b"x").unwrap();
     assert_ne!(a.key_digest, b.key_digest);
     assert_eq!(a.request_hash, b.request_hash);
     // The caller and key cannot be shifted into each other.
     assert_ne!(
-        Idempotency::new("b-k", "a", b"").unwrap().key_digest,
-        Idempotency::new("k", "ab-", b"").unwrap().key_digest
+        IdempotencyKey::new("b-k", "a", b"").unwrap().key_digest,
+        IdempotencyKey::new("k", "ab-", b"").unwrap().key_digest
     );
 }
 

@@ -1,0 +1,59 @@
+//! API Gateway proxy events with [`crate::idempotency`]: the key from a
+//! header, scoped to the authorizer's caller; 5xx answers are not stored.
+
+use crate::idempotency::{BadIdempotencyKey, IdempotencyKey, IdempotentResponse, KeyFrom};
+
+use super::{ProxyRequest, ProxyResponse};
+
+impl IdempotentResponse for ProxyResponse {
+    /// A 5xx is not the request's final answer: the next call runs again.
+    fn is_final(&self) -> bool {
+        self.status_code < 500
+    }
+}
+
+/// The caller an authorizer put in the request context: its issuer (`iss`)
+/// and `principalId`, length-prefixed so no pair can pass for another; `None`
+/// without a principal.
+pub(crate) fn caller(req: &ProxyRequest) -> Option<String> {
+    let context = &req.request_context.authorizer.fields;
+    let field = |name: &str| context.get(name).and_then(serde_json::Value::as_str);
+    let principal = field("principalId").filter(|p| !p.is_empty())?;
+    let iss = field("iss").unwrap_or_default();
+    Some(format!("{}:{iss}{principal}", iss.len()))
+}
+
+impl KeyFrom<ProxyRequest> {
+    /// The key is header `name` (case-insensitive), scoped to the caller the
+    /// authorizer named (`principalId`, and `iss` when present), bound to the
+    /// method, path and body. A request without the header has no key; a
+    /// key without a caller, or a repeated header, is refused.
+    ///
+    /// ```
+    /// use secure_serverless::apigw::ProxyRequest;
+    /// use secure_serverless::idempotency::KeyFrom;
+    /// let keys = KeyFrom::<ProxyRequest>::header("idempotency-key");
+    /// assert_eq!(keys.key_of(&ProxyRequest::default()).unwrap(), None);
+    /// ```
+    pub fn header(name: &str) -> Self {
+        let name = name.to_ascii_lowercase();
+        KeyFrom::new(move |req: &ProxyRequest| {
+            let key = super::single_header(req, &name).map_err(|_| BadIdempotencyKey::Malformed)?;
+            let Some(key) = key else {
+                return Ok(None);
+            };
+            let caller = caller(req).ok_or(BadIdempotencyKey::NoCaller)?;
+            let body = super::body_bytes(req).map_err(|_| BadIdempotencyKey::Malformed)?;
+            IdempotencyKey::from_request_parts(
+                key,
+                &caller,
+                &[
+                    req.http_method.as_str().as_bytes(),
+                    req.path.as_deref().unwrap_or_default().as_bytes(),
+                    &body,
+                ],
+            )
+            .map(Some)
+        })
+    }
+}

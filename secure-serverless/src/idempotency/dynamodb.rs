@@ -1,0 +1,197 @@
+//! The DynamoDB idempotency store: one item per key, every change a
+//! conditional write.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::key::IdempotencyKey;
+use super::store::{Begin, Claim, IdempotencyStore, StoreError};
+use crate::repository::{Condition, Item, KeySchema, RepoError, Repository, TableDesign};
+
+/// A table the store can use on its own; any table whose keys are the
+/// strings `pk` and `sk` and whose TTL attribute is `expires_at` works,
+/// the log table included.
+pub const IDEMPOTENCY_TABLE: TableDesign = TableDesign {
+    keys: KeySchema {
+        partition: "pk",
+        sort: Some("sk"),
+    },
+    indexes: &[],
+    ttl_attribute: Some("expires_at"),
+};
+
+const IN_PROGRESS: &str = "IN_PROGRESS";
+const COMPLETED: &str = "COMPLETED";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Record {
+    pk: String,
+    sk: String,
+    status: String,
+    request_hash: String,
+    claim: String,
+    /// Unix milliseconds.
+    in_progress_until: u64,
+    /// Unix seconds (DynamoDB TTL).
+    expires_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    response: Option<String>,
+}
+
+impl Item for Record {
+    const KEYS: KeySchema = IDEMPOTENCY_TABLE.keys;
+}
+
+/// Idempotency records in DynamoDB. It needs `dynamodb:PutItem` and
+/// `dynamodb:DeleteItem` on the table and nothing else: a record that blocks
+/// a claim comes back with the failed condition, never through a read.
+///
+/// ```no_run
+/// # async fn run(client: aws_sdk_dynamodb::Client) {
+/// use secure_serverless::idempotency::{DynamoStore, Idempotent, IdempotencyConfig};
+/// use secure_serverless::repository::Repository;
+/// let idempotent = Idempotent::new(
+///     DynamoStore::new(Repository::new(client, "my-table")),
+///     IdempotencyConfig::default(),
+/// );
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    repo: Repository,
+}
+
+impl DynamoStore {
+    /// A store in `repo`'s table.
+    pub fn new(repo: Repository) -> Self {
+        DynamoStore { repo }
+    }
+
+    /// Creates a table of [`IDEMPOTENCY_TABLE`]'s design (tests and local
+    /// stacks; deploy templates create it in production).
+    ///
+    /// # Errors
+    /// A classified [`RepoError`].
+    pub async fn create_table(&self) -> Result<(), RepoError> {
+        self.repo.create_table(&IDEMPOTENCY_TABLE).await
+    }
+}
+
+fn partition(key: &IdempotencyKey) -> String {
+    format!("IDEMPOTENCY#{}", key.digest())
+}
+
+const SORT: &str = "IDEMPOTENCY";
+
+fn millis(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn seconds(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn store_error(e: RepoError) -> StoreError {
+    if e.is_retryable() {
+        StoreError::Unavailable(Box::new(e))
+    } else {
+        StoreError::Other(Box::new(e))
+    }
+}
+
+/// The claim's own in-progress record, and nothing else.
+fn owned_by(claim: &Claim) -> Condition {
+    Condition::new("#claim = :claim AND #status = :in_progress")
+        .name("#claim", "claim")
+        .name("#status", "status")
+        .string(":claim", claim.token.clone())
+        .string(":in_progress", IN_PROGRESS)
+}
+
+impl IdempotencyStore for DynamoStore {
+    async fn begin(
+        &self,
+        key: &IdempotencyKey,
+        claim: &Claim,
+        now: SystemTime,
+    ) -> Result<Begin, StoreError> {
+        let record = Record {
+            pk: partition(key),
+            sk: SORT.to_owned(),
+            status: IN_PROGRESS.to_owned(),
+            request_hash: key.request_hash().to_owned(),
+            claim: claim.token.clone(),
+            in_progress_until: millis(claim.in_progress_until),
+            expires_at: seconds(claim.expires_at),
+            response: None,
+        };
+        // TTL deletes lazily (up to days late), so an expired record counts as
+        // absent here rather than waiting for DynamoDB to remove it.
+        let free = Condition::new(
+            "attribute_not_exists(pk) OR #expires < :now_s \
+             OR (#status = :in_progress AND #until < :now_ms)",
+        )
+        .name("#expires", "expires_at")
+        .name("#status", "status")
+        .name("#until", "in_progress_until")
+        .number(":now_s", seconds(now))
+        .number(":now_ms", millis(now))
+        .string(":in_progress", IN_PROGRESS);
+        let old = match self.repo.put_if(&record, &free).await {
+            Ok(None) => return Ok(Begin::Started),
+            Ok(Some(old)) => old,
+            // The condition failed but the item vanished meanwhile (TTL or a
+            // release): report it as in progress so the caller asks again.
+            Err(RepoError::AlreadyExists) => {
+                return Ok(Begin::InProgress {
+                    request_hash: key.request_hash().to_owned(),
+                    until: now,
+                });
+            }
+            Err(e) => return Err(store_error(e)),
+        };
+        Ok(match (old.status.as_str(), old.response) {
+            (COMPLETED, Some(response)) => Begin::Completed {
+                request_hash: old.request_hash,
+                response,
+            },
+            _ => Begin::InProgress {
+                request_hash: old.request_hash,
+                until: UNIX_EPOCH + std::time::Duration::from_millis(old.in_progress_until),
+            },
+        })
+    }
+
+    async fn complete(
+        &self,
+        key: &IdempotencyKey,
+        claim: &Claim,
+        response: &str,
+    ) -> Result<bool, StoreError> {
+        let record = Record {
+            pk: partition(key),
+            sk: SORT.to_owned(),
+            status: COMPLETED.to_owned(),
+            request_hash: key.request_hash().to_owned(),
+            claim: claim.token.clone(),
+            in_progress_until: millis(claim.in_progress_until),
+            expires_at: seconds(claim.expires_at),
+            response: Some(response.to_owned()),
+        };
+        match self.repo.put_if(&record, &owned_by(claim)).await {
+            Ok(None) => Ok(true),
+            Ok(Some(_)) | Err(RepoError::AlreadyExists) => Ok(false),
+            Err(e) => Err(store_error(e)),
+        }
+    }
+
+    async fn release(&self, key: &IdempotencyKey, claim: &Claim) -> Result<(), StoreError> {
+        self.repo
+            .delete_if::<Record>(&partition(key), Some(SORT), &owned_by(claim))
+            .await
+            .map(drop)
+            .map_err(store_error)
+    }
+}

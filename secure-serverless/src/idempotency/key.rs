@@ -1,0 +1,176 @@
+//! Idempotency keys: checked, scoped to their caller, bound to their request.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// An idempotency key as the store sees it: the digest of the caller and the
+/// key, and the digest of the request it was first used with.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey {
+    /// SHA-256 of the length-prefixed caller and the key, hex.
+    pub(crate) key_digest: String,
+    /// SHA-256 of the request, hex.
+    pub(crate) request_hash: String,
+}
+
+/// Why an idempotency key is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BadIdempotencyKey {
+    /// Not 1 to 128 visible ASCII characters.
+    #[error("Idempotency-Key must be 1 to 128 visible ASCII characters")]
+    Malformed,
+    /// The request has no authenticated caller to scope the key to.
+    #[error("Idempotency-Key needs an authenticated caller (the request has no principal)")]
+    NoCaller,
+}
+
+impl IdempotencyKey {
+    /// Checks `key` (1 to 128 visible ASCII characters), scopes it to
+    /// `caller` (the authenticated principal; `""` when the API has none)
+    /// and binds it to `request`, the request exactly as received.
+    ///
+    /// ```
+    /// use secure_serverless::idempotency::IdempotencyKey;
+    /// let a = IdempotencyKey::new("order-17", "alice", b"{}").unwrap();
+    /// let b = IdempotencyKey::new("order-17", "bob", b"{}").unwrap();
+    /// assert_ne!(a.digest(), b.digest()); // two callers never share a key
+    /// ```
+    ///
+    /// # Errors
+    /// [`BadIdempotencyKey::Malformed`].
+    pub fn new(key: &str, caller: &str, request: &[u8]) -> Result<Self, BadIdempotencyKey> {
+        Self::from_parts(key, caller, |h| h.update(request))
+    }
+
+    /// As [`new`](Self::new), with the request given as the parts that
+    /// identify it (each length-prefixed, so no two lists hash alike).
+    ///
+    /// # Errors
+    /// [`BadIdempotencyKey::Malformed`].
+    pub fn from_request_parts(
+        key: &str,
+        caller: &str,
+        parts: &[&[u8]],
+    ) -> Result<Self, BadIdempotencyKey> {
+        Self::from_parts(key, caller, |h| {
+            for p in parts {
+                h.update((p.len() as u64).to_be_bytes());
+                h.update(p);
+            }
+        })
+    }
+
+    fn from_parts(
+        key: &str,
+        caller: &str,
+        request: impl FnOnce(&mut Sha256),
+    ) -> Result<Self, BadIdempotencyKey> {
+        if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(BadIdempotencyKey::Malformed);
+        }
+        let mut k = Sha256::new();
+        k.update((caller.len() as u64).to_be_bytes());
+        k.update(caller.as_bytes());
+        k.update(key.as_bytes());
+        let mut r = Sha256::new();
+        request(&mut r);
+        Ok(IdempotencyKey {
+            key_digest: hex::encode(k.finalize()),
+            request_hash: hex::encode(r.finalize()),
+        })
+    }
+
+    /// The stored key: the digest of caller and key (hex). The key itself is
+    /// never stored.
+    pub fn digest(&self) -> &str {
+        &self.key_digest
+    }
+
+    /// The digest of the request (hex).
+    pub fn request_hash(&self) -> &str {
+        &self.request_hash
+    }
+}
+
+type KeyFn<E> = dyn Fn(&E) -> Result<Option<IdempotencyKey>, BadIdempotencyKey> + Send + Sync;
+
+/// Where a handler's events carry their idempotency key: a header
+/// (`KeyFrom::<ProxyRequest>::header`, with the `apigw` feature), JSON fields
+/// of the event ([`json_fields`](KeyFrom::json_fields)) or any closure
+/// ([`new`](KeyFrom::new)). `Ok(None)` means the event has no key and runs
+/// as usual.
+pub struct KeyFrom<E>(Arc<KeyFn<E>>);
+
+impl<E> Clone for KeyFrom<E> {
+    fn clone(&self) -> Self {
+        KeyFrom(Arc::clone(&self.0))
+    }
+}
+
+impl<E> std::fmt::Debug for KeyFrom<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyFrom(..)")
+    }
+}
+
+impl<E> KeyFrom<E> {
+    /// Keys computed by `f`.
+    pub fn new(
+        f: impl Fn(&E) -> Result<Option<IdempotencyKey>, BadIdempotencyKey> + Send + Sync + 'static,
+    ) -> Self {
+        KeyFrom(Arc::new(f))
+    }
+
+    /// The key of `event`.
+    ///
+    /// # Errors
+    /// What the key source refuses.
+    pub fn key_of(&self, event: &E) -> Result<Option<IdempotencyKey>, BadIdempotencyKey> {
+        (self.0)(event)
+    }
+}
+
+impl<E: Serialize> KeyFrom<E> {
+    /// The key is the JSON of the values at `key_pointers` (RFC 6901 JSON
+    /// pointers into the event, e.g. `/order/id`), the caller the string at
+    /// `caller_pointer` (or none), and the request the whole event's JSON.
+    /// An event without any of the key's fields has no key; an event whose
+    /// caller pointer names nothing is refused ([`BadIdempotencyKey::NoCaller`]).
+    ///
+    /// ```
+    /// use secure_serverless::idempotency::KeyFrom;
+    /// let keys = KeyFrom::<serde_json::Value>::json_fields(&["/order_id"], Some("/customer"));
+    /// let event = serde_json::json!({"order_id": 17, "customer": "c-9", "amount": 3});
+    /// assert!(keys.key_of(&event).unwrap().is_some());
+    /// ```
+    pub fn json_fields(key_pointers: &[&str], caller_pointer: Option<&str>) -> Self {
+        let pointers: Vec<String> = key_pointers.iter().map(|p| (*p).to_owned()).collect();
+        let caller_pointer = caller_pointer.map(str::to_owned);
+        KeyFrom::new(move |event: &E| {
+            let Ok(value) = serde_json::to_value(event) else {
+                return Err(BadIdempotencyKey::Malformed);
+            };
+            let fields: Vec<&serde_json::Value> =
+                pointers.iter().filter_map(|p| value.pointer(p)).collect();
+            if fields.is_empty() {
+                return Ok(None);
+            }
+            let caller = match &caller_pointer {
+                None => "",
+                Some(p) => value
+                    .pointer(p)
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|c| !c.is_empty())
+                    .ok_or(BadIdempotencyKey::NoCaller)?,
+            };
+            let key = serde_json::to_string(&fields).map_err(|_| BadIdempotencyKey::Malformed)?;
+            // A digest of the fields, so any value (however long) makes a key.
+            let key = hex::encode(Sha256::digest(key.as_bytes()));
+            let request = serde_json::to_vec(&value).map_err(|_| BadIdempotencyKey::Malformed)?;
+            IdempotencyKey::new(&key, caller, &request).map(Some)
+        })
+    }
+}

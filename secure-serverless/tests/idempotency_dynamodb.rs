@@ -1,0 +1,376 @@
+//! The idempotency layer on DynamoDB Local, line by line of its guarantees
+//! (the table in `secure_serverless::idempotency`): concurrency, a handler
+//! that panics or times out, and a store that fails around the handler.
+//! Each "sandbox" is its own `Idempotent` (its own memory), as concurrent
+//! Lambda invocations are.
+#![cfg(all(feature = "idempotency", feature = "repository", feature = "apigw"))]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use lambda_runtime::tower::{Layer, Service, ServiceExt, service_fn};
+use lambda_runtime::{Context, LambdaEvent};
+use secure_serverless::apigw::{ApiError, ProxyRequest, ProxyResponse, json_response};
+use secure_serverless::idempotency::{
+    Begin, Claim, DynamoStore, IdempotencyConfig, IdempotencyError, IdempotencyKey,
+    IdempotencyLayer, IdempotencyStore, Idempotent, KeyFrom, Outcome, RunError, StoreError,
+};
+use secure_serverless::repository::Repository;
+use serde_json::{Value, json};
+use test_support::TestTable;
+
+type Never = std::convert::Infallible;
+
+async fn store() -> (DynamoStore, TestTable) {
+    let client = test_support::client().await;
+    let name = test_support::unique_table_name("idem");
+    let store = DynamoStore::new(Repository::new(client.clone(), name.clone()));
+    store.create_table().await.unwrap();
+    (store, TestTable::adopt(client, name).await)
+}
+
+fn sandbox<St: IdempotencyStore>(store: St) -> Idempotent<St> {
+    Idempotent::new(store, IdempotencyConfig::default())
+}
+
+fn key(k: &str) -> IdempotencyKey {
+    IdempotencyKey::new(k, "alice", b"{\"amount\":3}").unwrap()
+}
+
+fn in_secs(s: f64) -> SystemTime {
+    SystemTime::now() + Duration::from_secs_f64(s)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_concurrent_calls_run_the_handler_once_and_share_its_response() {
+    let (store, _table) = store().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..100 {
+        let (store, runs) = (store.clone(), runs.clone());
+        tasks.spawn(async move {
+            let idem = sandbox(store);
+            idem.run(&key("k-100"), in_secs(20.0), || async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                Ok::<_, Never>(json!({"charged": 3, "by": i}))
+            })
+            .await
+            .unwrap()
+        });
+    }
+    let outcomes: Vec<Outcome<Value>> = tasks.join_all().await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    let executed: Vec<&Outcome<Value>> = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Executed(_)))
+        .collect();
+    assert_eq!(executed.len(), 1);
+    let first = executed[0].clone().into_response();
+    for o in outcomes {
+        assert_eq!(o.into_response(), first);
+    }
+}
+
+/// A call that crashed (panic or timeout) left its claim; until the claim's
+/// deadline no other call runs, after it exactly one of many does.
+async fn exactly_one_retry_after_the_claim_lapses(store: &DynamoStore, k: &IdempotencyKey) {
+    let runs = Arc::new(AtomicUsize::new(0));
+    // Before the lapse: a call whose own deadline is near gives up, nothing runs.
+    let early = sandbox(store.clone())
+        .run(k, in_secs(0.7), || async { Ok::<_, Never>(json!("too early")) })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            early,
+            RunError::Idempotency(IdempotencyError::InProgress { .. })
+        ),
+        "{early:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (store, runs, k) = (store.clone(), runs.clone(), k.clone());
+        tasks.spawn(async move {
+            sandbox(store)
+                .run(&k, in_secs(10.0), || async move {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    Ok::<_, Never>(json!("retried"))
+                })
+                .await
+                .unwrap()
+                .into_response()
+        });
+    }
+    let answers = tasks.join_all().await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert!(answers.iter().all(|a| *a == json!("retried")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_that_panics_leaves_a_claim_that_lapses_then_one_retry_runs() {
+    let (store, _table) = store().await;
+    let k = key("k-panic");
+    let crashed = {
+        let (store, k) = (store.clone(), k.clone());
+        tokio::spawn(async move {
+            sandbox(store)
+                .run(&k, in_secs(1.5), || async {
+                    if true {
+                        panic!("handler crashed");
+                    }
+                    Ok::<_, Never>(json!("never"))
+                })
+                .await
+        })
+    };
+    assert!(crashed.await.unwrap_err().is_panic());
+    exactly_one_retry_after_the_claim_lapses(&store, &k).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_that_times_out_leaves_a_claim_that_lapses_then_one_retry_runs() {
+    let (store, _table) = store().await;
+    let k = key("k-timeout");
+    let idem = sandbox(store.clone());
+    let timed_out = tokio::time::timeout(
+        Duration::from_millis(200),
+        idem.run(&k, in_secs(1.5), || async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok::<_, Never>(json!("never"))
+        }),
+    )
+    .await;
+    assert!(timed_out.is_err());
+    exactly_one_retry_after_the_claim_lapses(&store, &k).await;
+}
+
+/// A DynamoDB store whose `begin` or `complete` fails a set number of times.
+#[derive(Debug, Clone)]
+struct Faulty {
+    inner: DynamoStore,
+    failing_begins: Arc<AtomicUsize>,
+    failing_completes: Arc<AtomicUsize>,
+    completes: Arc<AtomicUsize>,
+}
+
+impl Faulty {
+    fn new(inner: DynamoStore, begins: usize, completes: usize) -> Self {
+        Faulty {
+            inner,
+            failing_begins: Arc::new(AtomicUsize::new(begins)),
+            failing_completes: Arc::new(AtomicUsize::new(completes)),
+            completes: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+}
+
+fn take_one(n: &AtomicUsize) -> bool {
+    n.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |v| v.checked_sub(1))
+        .is_ok()
+}
+
+fn outage() -> StoreError {
+    StoreError::Unavailable("injected outage".into())
+}
+
+impl IdempotencyStore for Faulty {
+    async fn begin(
+        &self,
+        key: &IdempotencyKey,
+        claim: &Claim,
+        now: SystemTime,
+    ) -> Result<Begin, StoreError> {
+        if take_one(&self.failing_begins) {
+            return Err(outage());
+        }
+        self.inner.begin(key, claim, now).await
+    }
+    async fn complete(
+        &self,
+        key: &IdempotencyKey,
+        claim: &Claim,
+        response: &str,
+    ) -> Result<bool, StoreError> {
+        self.completes.fetch_add(1, Ordering::SeqCst);
+        if take_one(&self.failing_completes) {
+            return Err(outage());
+        }
+        self.inner.complete(key, claim, response).await
+    }
+    async fn release(&self, key: &IdempotencyKey, claim: &Claim) -> Result<(), StoreError> {
+        self.inner.release(key, claim).await
+    }
+}
+
+#[tokio::test]
+async fn a_store_down_before_the_claim_runs_nothing() {
+    let (store, _table) = store().await;
+    let runs = AtomicUsize::new(0);
+    let err = sandbox(Faulty::new(store, 1, 0))
+        .run(&key("k"), in_secs(5.0), || async {
+            runs.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, Never>(json!(1))
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RunError::Idempotency(IdempotencyError::Store(ref e)) if e.is_retryable()));
+    assert_eq!(runs.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_store_that_fails_once_when_the_response_is_stored_loses_nothing() {
+    let (store, _table) = store().await;
+    let runs = AtomicUsize::new(0);
+    let faulty = Faulty::new(store.clone(), 0, 1);
+    let k = key("k-flaky");
+    let handler = || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, Never>(json!({"n": 1}))
+    };
+    let first = sandbox(faulty.clone()).run(&k, in_secs(5.0), handler).await.unwrap();
+    assert_eq!(first, Outcome::Executed(json!({"n": 1})));
+    assert_eq!(faulty.completes.load(Ordering::SeqCst), 2, "retried once");
+    // Another sandbox: the stored response, no second execution.
+    let second = sandbox(store).run(&k, in_secs(5.0), handler).await.unwrap();
+    assert_eq!(second, Outcome::Replayed(json!({"n": 1})));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_store_down_after_the_handler_returns_the_response_and_holds_the_key_until_the_deadline()
+{
+    let (store, _table) = store().await;
+    let runs = AtomicUsize::new(0);
+    let k = key("k-down");
+    let handler = || async {
+        let n = runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, Never>(json!({"run": n}))
+    };
+    // 1. The caller gets the handler's response: it is not lost.
+    let first = sandbox(Faulty::new(store.clone(), 0, usize::MAX))
+        .run(&k, in_secs(1.5), handler)
+        .await
+        .unwrap();
+    assert_eq!(first, Outcome::Unrecorded(json!({"run": 0})));
+    // 2. Until the claim's deadline, no other call runs the handler.
+    let early = sandbox(store.clone())
+        .run(&k, in_secs(0.7), handler)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        early,
+        RunError::Idempotency(IdempotencyError::InProgress { .. })
+    ));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    // 3. After it, the next call runs the handler again (the documented limit
+    //    of a layer whose store is down after the effect).
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let later = sandbox(store).run(&k, in_secs(5.0), handler).await.unwrap();
+    assert_eq!(later, Outcome::Executed(json!({"run": 1})));
+}
+
+#[tokio::test]
+async fn a_completed_key_is_forgotten_when_it_expires() {
+    let (store, _table) = store().await;
+    let idem = Idempotent::new(
+        store,
+        IdempotencyConfig::default()
+            .expires_after(Duration::from_secs(1))
+            .local_cache(0),
+    );
+    let runs = AtomicUsize::new(0);
+    let handler = || async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, Never>(json!(1))
+    };
+    idem.run(&key("k-exp"), in_secs(5.0), handler).await.unwrap();
+    idem.run(&key("k-exp"), in_secs(5.0), handler).await.unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    // TTL deletes late; the store treats an expired record as absent.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    idem.run(&key("k-exp"), in_secs(5.0), handler).await.unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+fn request(key: Option<&str>, body: &str, principal: Option<&str>) -> ProxyRequest {
+    let mut r = ProxyRequest::default();
+    r.http_method = aws_lambda_events::http::Method::POST;
+    r.path = Some("/orders".into());
+    r.body = Some(body.into());
+    if let Some(k) = key {
+        r.headers.insert("idempotency-key", k.parse().unwrap());
+    }
+    if let Some(p) = principal {
+        r.request_context
+            .authorizer
+            .fields
+            .insert("principalId".into(), json!(p));
+    }
+    r
+}
+
+fn event(req: ProxyRequest) -> LambdaEvent<ProxyRequest> {
+    let mut context = Context::default();
+    context.deadline = u64::try_from(
+        in_secs(5.0)
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    LambdaEvent::new(req, context)
+}
+
+#[tokio::test]
+async fn the_layer_replays_an_api_gateway_answer_byte_for_byte() {
+    let (store, _table) = store().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let inner = {
+        let runs = runs.clone();
+        service_fn(move |e: LambdaEvent<ProxyRequest>| {
+            let runs = runs.clone();
+            async move {
+                let n = runs.fetch_add(1, Ordering::SeqCst);
+                let mut r = json_response(201, &json!({"order": n, "body": e.payload.body}));
+                r.headers.insert("x-order", n.to_string().parse().unwrap());
+                Ok::<ProxyResponse, lambda_runtime::Error>(r)
+            }
+        })
+    };
+    let layer = IdempotencyLayer::new(
+        store,
+        IdempotencyConfig::default().local_cache(0),
+        KeyFrom::<ProxyRequest>::header("Idempotency-Key"),
+        |e| ApiError::from(e).into_response(),
+    );
+    let mut svc = layer.layer(inner);
+    let mut call = async |req| svc.ready().await.unwrap().call(event(req)).await.unwrap();
+
+    let first = call(request(Some("o-1"), "{\"n\":1}", Some("alice"))).await;
+    let again = call(request(Some("o-1"), "{\"n\":1}", Some("alice"))).await;
+    assert_eq!(first.status_code, 201);
+    assert_eq!(
+        serde_json::to_string(&first).unwrap(),
+        serde_json::to_string(&again).unwrap()
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+
+    // Same key, another body: 409 naming the header, nothing runs.
+    let conflict = call(request(Some("o-1"), "{\"n\":2}", Some("alice"))).await;
+    assert_eq!(conflict.status_code, 409);
+    assert!(format!("{:?}", conflict.body).contains("idempotency_conflict"));
+    // Another caller's same key is another key.
+    let bob = call(request(Some("o-1"), "{\"n\":1}", Some("bob"))).await;
+    assert_eq!(bob.status_code, 201);
+    // A key without a caller: 400; no key: runs as usual.
+    let anonymous = call(request(Some("o-1"), "{}", None)).await;
+    assert_eq!(anonymous.status_code, 400);
+    assert!(format!("{:?}", anonymous.body).contains("idempotency_key_needs_caller"));
+    call(request(None, "{}", None)).await;
+    call(request(None, "{}", None)).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 4);
+}
