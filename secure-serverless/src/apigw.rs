@@ -47,6 +47,8 @@
 mod from_errors;
 #[cfg(feature = "idempotency")]
 mod idempotency;
+#[cfg(feature = "idempotency")]
+pub use idempotency::authorizer_caller;
 
 use std::borrow::Cow;
 

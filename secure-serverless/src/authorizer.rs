@@ -151,6 +151,24 @@ pub enum AuthorizerError {
     KeysUnavailable(#[source] JwtError),
 }
 
+impl AuthorizerError {
+    /// A fixed, short reason code for logs and metrics: `token_missing`, a
+    /// token's [`JwtError::reason`], `keys_unavailable`, `secret_unavailable`
+    /// or `bad_event`. It never holds request data.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuthorizerError::Unauthorized(None) => "token_missing",
+            AuthorizerError::Unauthorized(Some(e)) | AuthorizerError::KeysUnavailable(e) => {
+                e.reason()
+            }
+            AuthorizerError::SecretUnavailable(_) => "secret_unavailable",
+            AuthorizerError::BadMethodArn(_)
+            | AuthorizerError::MissingMethodArn
+            | AuthorizerError::Policy(_) => "bad_event",
+        }
+    }
+}
+
 /// How the caller was authenticated, for logs and the context map.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -235,6 +253,16 @@ impl Authorizer {
     /// Gateway answers 401); the other variants when no decision can be made
     /// (API Gateway answers 500).
     pub async fn decide(&self, event: &RequestEvent) -> Result<(Policy, Outcome), AuthorizerError> {
+        let decision = self.decide_uncounted(event).await;
+        #[cfg(feature = "metrics")]
+        count_decision(&decision);
+        decision
+    }
+
+    async fn decide_uncounted(
+        &self,
+        event: &RequestEvent,
+    ) -> Result<(Policy, Outcome), AuthorizerError> {
         let arn: MethodArn = event
             .method_arn
             .as_deref()
@@ -356,6 +384,38 @@ impl AuthorizerBuilder {
             jwt: self.jwt,
             routes: self.routes,
         })
+    }
+}
+
+/// Counts a decision in the process's security metrics: its outcome, the
+/// origin-secret check, and the token's rejection reason.
+#[cfg(feature = "metrics")]
+fn count_decision(decision: &Result<(Policy, Outcome), AuthorizerError>) {
+    use crate::metrics::{Metric, count};
+    match decision {
+        Ok((_, Outcome::OriginRejected(check))) => {
+            count(Metric::DecisionDeny);
+            count(match check {
+                HeaderCheck::Missing => Metric::OriginSecretMissing,
+                HeaderCheck::Repeated => Metric::OriginSecretRepeated,
+                _ => Metric::OriginSecretWrong,
+            });
+        }
+        Ok((_, Outcome::Jwt { secret } | Outcome::OriginOnly { secret })) => {
+            count(Metric::DecisionAllow);
+            if *secret == SecretVersion::Previous {
+                count(Metric::OriginSecretPrevious);
+            }
+        }
+        Err(e) => {
+            count(match e {
+                AuthorizerError::Unauthorized(_) => Metric::DecisionUnauthorized,
+                _ => Metric::DecisionError,
+            });
+            if let Some(m) = Metric::token_rejected(e.reason()) {
+                count(m);
+            }
+        }
     }
 }
 

@@ -272,12 +272,20 @@ impl<St: IdempotencyStore> Idempotent<St> {
                     response,
                 }) => {
                     if request_hash == key.request_hash() {
-                        self.local
-                            .put(key.digest(), &request_hash, &response, claim.expires_at, now);
+                        self.local.put(
+                            key.digest(),
+                            &request_hash,
+                            &response,
+                            claim.expires_at,
+                            now,
+                        );
                     }
                     return self.replay(key, &request_hash, &response);
                 }
-                Ok(Begin::InProgress { request_hash, until }) => {
+                Ok(Begin::InProgress {
+                    request_hash,
+                    until,
+                }) => {
                     if request_hash != key.request_hash() {
                         return Err(conflict());
                     }
@@ -340,8 +348,13 @@ impl<St: IdempotencyStore> Idempotent<St> {
             match self.store.complete(key, claim, stored).await {
                 Ok(true) => {
                     let now = SystemTime::now();
-                    self.local
-                        .put(key.digest(), key.request_hash(), stored, claim.expires_at, now);
+                    self.local.put(
+                        key.digest(),
+                        key.request_hash(),
+                        stored,
+                        claim.expires_at,
+                        now,
+                    );
                     return Outcome::Executed(response);
                 }
                 Ok(false) => {

@@ -21,10 +21,30 @@
 //!   `INFO`, so no level setting in the Lambda console puts a secret in the
 //!   logs.
 //!
+//!
+//! Every line written while `lambda_runtime` handles an invocation carries
+//! its Lambda request id and X-Ray trace id (fields `requestId` and
+//! `xrayTraceId` of the runtime's span), and [`invocation`] flushes the
+//! invocation's security metrics when it ends (with the `metrics` feature),
+//! with the same two ids, so a metric leads to its log lines and a denied
+//! request's log line to its trace.
+//!
 //! ```no_run
-//! # async fn run() {
-//! secure_serverless::lambda_log::init();
-//! tracing::info!(decision = "allow", "authorizer ready");
+//! use lambda_runtime::{LambdaEvent, service_fn};
+//! use secure_serverless::lambda_log;
+//!
+//! async fn handler(event: LambdaEvent<serde_json::Value>) -> Result<serde_json::Value, lambda_runtime::Error> {
+//!     tracing::info!("handled"); // {"level":"INFO","fields":{"message":"handled"},"span":{"requestId":"..","xrayTraceId":"..",..},..}
+//!     Ok(event.payload)
+//! }
+//!
+//! # async fn run() -> Result<(), lambda_runtime::Error> {
+//! lambda_log::init();
+//! lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+//!     let context = event.context.clone();
+//!     async move { lambda_log::invocation(&context, handler(event)).await }
+//! }))
+//! .await
 //! # }
 //! ```
 
@@ -104,6 +124,20 @@ pub fn init_for(own_targets: &[&str]) -> bool {
     } else {
         tracing::subscriber::set_global_default(builder.finish().with(targets)).is_ok()
     }
+}
+
+/// Runs `work`, one invocation's handling, then flushes the invocation's
+/// metrics with its request id and trace id (see the module docs). The log
+/// lines need nothing more: `lambda_runtime` runs every invocation inside
+/// its `Lambda runtime invoke` span, whose `requestId` and `xrayTraceId`
+/// fields this module's subscriber writes on every line.
+pub async fn invocation<T>(context: &lambda_runtime::Context, work: impl Future<Output = T>) -> T {
+    let out = work.await;
+    #[cfg(feature = "metrics")]
+    crate::metrics::flush(&context.request_id, context.xray_trace_id.as_deref());
+    #[cfg(not(feature = "metrics"))]
+    let _ = context;
+    out
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// Counts a [`metrics::Metric`] when the `metrics` feature is on; nothing otherwise.
+// Unused in builds whose features count nothing (the sanitiser alone, say).
+#[allow(unused_macros)]
 macro_rules! count_metric {
     ($m:ident) => {{
         #[cfg(feature = "metrics")]
@@ -116,13 +118,13 @@ pub use authorizer::{
 pub use config::{ConfigError, Vars};
 #[cfg(feature = "cursor")]
 pub use cursor::{CursorError, CursorKey};
+#[cfg(all(feature = "idempotency", feature = "repository"))]
+pub use idempotency::DynamoStore;
 #[cfg(feature = "idempotency")]
 pub use idempotency::{
     IdempotencyConfig, IdempotencyError, IdempotencyKey, IdempotencyLayer, IdempotencyStore,
     Idempotent, KeyFrom,
 };
-#[cfg(all(feature = "idempotency", feature = "repository"))]
-pub use idempotency::DynamoStore;
 #[cfg(feature = "jwt")]
 pub use jwt::{AnyJwks, JwtConfig, JwtConfigError, JwtError, JwtVerifier, KeySet, VerifiedClaims};
 #[cfg(feature = "jwks-https")]

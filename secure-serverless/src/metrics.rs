@@ -292,7 +292,7 @@ impl Recorder {
             );
             doc.insert("requestId".into(), invocation.request_id.into());
             if let Some(trace) = invocation.trace_id {
-                doc.insert("traceId".into(), trace.into());
+                doc.insert("xrayTraceId".into(), trace.into());
             }
             out.push_str(&Value::Object(doc).to_string());
             out.push('\n');
@@ -375,6 +375,33 @@ pub fn init(namespace: &str, service: &str) -> Result<(), MetricsConfigError> {
         .map_err(|_| MetricsConfigError::AlreadyConfigured)?;
     count(Metric::ColdStart);
     Ok(())
+}
+
+/// [`init`] from the environment: the namespace from `METRICS_NAMESPACE`
+/// (default [`DEFAULT_NAMESPACE`]), the service from
+/// `AWS_LAMBDA_FUNCTION_NAME` (set by Lambda; `default_service` elsewhere).
+///
+/// # Errors
+/// A [`crate::config::ConfigError`] naming a variable CloudWatch would refuse.
+pub fn init_from_vars(
+    vars: &crate::config::Vars<'_>,
+    default_service: &str,
+) -> Result<(), crate::config::ConfigError> {
+    let namespace = vars.optional("METRICS_NAMESPACE")?;
+    let service = vars.optional("AWS_LAMBDA_FUNCTION_NAME")?;
+    let namespace = namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+    let service = service.as_deref().unwrap_or(default_service);
+    match init(namespace, service) {
+        Ok(()) | Err(MetricsConfigError::AlreadyConfigured) => Ok(()),
+        Err(MetricsConfigError::Namespace(_)) => Err(crate::config::ConfigError::invalid(
+            "METRICS_NAMESPACE",
+            "a CloudWatch namespace (1 to 255 letters, digits, . - _ / # : or space, not AWS/...)",
+        )),
+        Err(_) => Err(crate::config::ConfigError::invalid(
+            "AWS_LAMBDA_FUNCTION_NAME",
+            "1 to 250 visible ASCII characters",
+        )),
+    }
 }
 
 /// Counts one `metric` in the process's table.

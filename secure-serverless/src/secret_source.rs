@@ -511,19 +511,23 @@ impl<S: SecretSource> CachedSecrets<S> {
         });
         match fetched {
             Ok(cached) => {
+                count_metric!(SecretRefreshed);
                 let secrets = cached.accepted();
                 *state = Some(cached);
                 Ok(secrets)
             }
-            Err(e) => match state.as_ref() {
-                Some(c) if c.fetched.elapsed() < self.ttl + self.max_stale => {
-                    #[cfg(feature = "tracing")]
-                    tracing::warn!(error = %e, "secret refresh failed; serving the cached value");
-                    let _ = &e;
-                    Ok(c.accepted())
+            Err(e) => {
+                count_metric!(SecretRefreshFailed);
+                match state.as_ref() {
+                    Some(c) if c.fetched.elapsed() < self.ttl + self.max_stale => {
+                        #[cfg(feature = "tracing")]
+                        tracing::warn!(error = %e, "secret refresh failed; serving the cached value");
+                        let _ = &e;
+                        Ok(c.accepted())
+                    }
+                    _ => Err(e),
                 }
-                _ => Err(e),
-            },
+            }
         }
     }
 }

@@ -79,7 +79,9 @@ async fn exactly_one_retry_after_the_claim_lapses(store: &DynamoStore, k: &Idemp
     let runs = Arc::new(AtomicUsize::new(0));
     // Before the lapse: a call whose own deadline is near gives up, nothing runs.
     let early = sandbox(store.clone())
-        .run(k, in_secs(0.7), || async { Ok::<_, Never>(json!("too early")) })
+        .run(k, in_secs(0.7), || async {
+            Ok::<_, Never>(json!("too early"))
+        })
         .await
         .unwrap_err();
     assert!(
@@ -217,7 +219,9 @@ async fn a_store_down_before_the_claim_runs_nothing() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, RunError::Idempotency(IdempotencyError::Store(ref e)) if e.is_retryable()));
+    assert!(
+        matches!(err, RunError::Idempotency(IdempotencyError::Store(ref e)) if e.is_retryable())
+    );
     assert_eq!(runs.load(Ordering::SeqCst), 0);
 }
 
@@ -231,7 +235,10 @@ async fn a_store_that_fails_once_when_the_response_is_stored_loses_nothing() {
         runs.fetch_add(1, Ordering::SeqCst);
         Ok::<_, Never>(json!({"n": 1}))
     };
-    let first = sandbox(faulty.clone()).run(&k, in_secs(5.0), handler).await.unwrap();
+    let first = sandbox(faulty.clone())
+        .run(&k, in_secs(5.0), handler)
+        .await
+        .unwrap();
     assert_eq!(first, Outcome::Executed(json!({"n": 1})));
     assert_eq!(faulty.completes.load(Ordering::SeqCst), 2, "retried once");
     // Another sandbox: the stored response, no second execution.
@@ -287,12 +294,18 @@ async fn a_completed_key_is_forgotten_when_it_expires() {
         runs.fetch_add(1, Ordering::SeqCst);
         Ok::<_, Never>(json!(1))
     };
-    idem.run(&key("k-exp"), in_secs(5.0), handler).await.unwrap();
-    idem.run(&key("k-exp"), in_secs(5.0), handler).await.unwrap();
+    idem.run(&key("k-exp"), in_secs(5.0), handler)
+        .await
+        .unwrap();
+    idem.run(&key("k-exp"), in_secs(5.0), handler)
+        .await
+        .unwrap();
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     // TTL deletes late; the store treats an expired record as absent.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    idem.run(&key("k-exp"), in_secs(5.0), handler).await.unwrap();
+    idem.run(&key("k-exp"), in_secs(5.0), handler)
+        .await
+        .unwrap();
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 }
 

@@ -95,19 +95,22 @@ pub fn check(line: &str) -> Result<Extracted, String> {
             let mut dims = Vec::new();
             for key in set {
                 let key = key.as_str().ok_or("dimension keys must be strings")?;
-                let value = root
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .ok_or(format!("dimension {key:?} must be a string member of the root"))?;
+                let value = root.get(key).and_then(Value::as_str).ok_or(format!(
+                    "dimension {key:?} must be a string member of the root"
+                ))?;
                 if value.is_empty() || value.len() > 1024 {
-                    return Err(format!("dimension {key:?} value must be 1 to 1024 characters"));
+                    return Err(format!(
+                        "dimension {key:?} value must be 1 to 1024 characters"
+                    ));
                 }
                 dims.push((key.to_owned(), value.to_owned()));
             }
             resolved_sets.push(dims);
         }
         for m in metrics {
-            let m = m.as_object().ok_or("a MetricDefinition must be an object")?;
+            let m = m
+                .as_object()
+                .ok_or("a MetricDefinition must be an object")?;
             let name = m
                 .get("Name")
                 .and_then(Value::as_str)
@@ -133,7 +136,11 @@ pub fn check(line: &str) -> Result<Extracted, String> {
                     .iter()
                     .map(|v| v.as_f64().ok_or("metric values must be numbers"))
                     .collect::<Result<_, _>>()?,
-                _ => return Err(format!("metric {name:?} must be a number member of the root")),
+                _ => {
+                    return Err(format!(
+                        "metric {name:?} must be a number member of the root"
+                    ));
+                }
             };
             for dims in &resolved_sets {
                 for v in &values {

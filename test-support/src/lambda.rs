@@ -47,6 +47,41 @@ impl Drop for Killed {
     }
 }
 
+/// Starts `cargo lambda watch` on a free port and waits until it listens and
+/// is still running a moment later (a connect to a port nobody listens on
+/// can, rarely, succeed by connecting to itself; the server then fails to
+/// bind and exits). `None`: try another port.
+fn start_runtime_api(tool: &Path) -> Option<(Killed, u16)> {
+    let port = free_port();
+    let child = Command::new(tool)
+        .args(["lambda", "watch", "--only-lambda-apis", "--quiet", "-A"])
+        .arg("127.0.0.1")
+        .arg("-P")
+        .arg(port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}: {HOW_TO_GET_CARGO_LAMBDA}", tool.display()));
+    let mut runtime_api = Killed(child);
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "cargo lambda watch did not listen on {addr} within 30 s"
+        );
+        if let Ok(Some(_)) = runtime_api.0.try_wait() {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let alive = matches!(runtime_api.0.try_wait(), Ok(None));
+    (alive && TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok())
+        .then_some((runtime_api, port))
+}
+
 /// A function binary attached to a local Lambda Runtime API.
 pub struct LambdaProcess {
     // Field order is drop order: the function first, then the API server.
@@ -114,30 +149,10 @@ impl LambdaProcess {
         // runtime API. Starts are serialised until the port is bound.
         static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let starting = STARTING.lock().unwrap_or_else(|p| p.into_inner());
-        let port = free_port();
-        let runtime_api = Command::new(&tool)
-            .args(["lambda", "watch", "--only-lambda-apis", "--quiet", "-A"])
-            .arg("127.0.0.1")
-            .arg("-P")
-            .arg(port.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e}: {HOW_TO_GET_CARGO_LAMBDA}", tool.display()));
-        let mut runtime_api = Killed(runtime_api);
+        let (runtime_api, port) = (0..3)
+            .find_map(|_| start_runtime_api(&tool))
+            .expect("cargo lambda watch did not keep listening on any of 3 ports");
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "cargo lambda watch did not listen on {addr} within 30 s"
-            );
-            if let Ok(Some(status)) = runtime_api.0.try_wait() {
-                panic!("cargo lambda watch exited ({status}) before listening on {addr}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
         drop(starting);
         let mut command = Command::new(binary);
         command

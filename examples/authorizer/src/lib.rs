@@ -36,6 +36,7 @@ use secure_serverless::config::{ConfigError, Vars};
 use secure_serverless::jwt::{
     AnyJwks, JwksEnv, JwksFile, JwksUrl, JwtConfig, JwtVerifier, OidcIssuer,
 };
+use secure_serverless::lambda_log;
 use secure_serverless::secret_source::{AnySource, CachedSecrets};
 use serde_json::Value;
 
@@ -237,9 +238,10 @@ impl Authorizer {
                 Ok(serde_json::to_value(policy.rest_response())?)
             }
             Err(e @ AuthorizerError::Unauthorized(_)) => {
-                let (reason, detail) = match &e {
-                    AuthorizerError::Unauthorized(Some(jwt)) => (jwt.reason(), jwt.to_string()),
-                    _ => ("token_missing", "no bearer token".to_owned()),
+                let reason = e.reason();
+                let detail = match &e {
+                    AuthorizerError::Unauthorized(Some(jwt)) => jwt.to_string(),
+                    _ => "no bearer token".to_owned(),
                 };
                 tracing::info!(
                     decision = "unauthorized",
@@ -250,7 +252,7 @@ impl Authorizer {
                 Err(e.into())
             }
             Err(e) => {
-                tracing::error!(error = %e, "cannot decide");
+                tracing::error!(error = %e, reason = e.reason(), "cannot decide");
                 Err(e.into())
             }
         }
@@ -262,5 +264,5 @@ impl Authorizer {
 /// # Errors
 /// See [`Authorizer::decide`].
 pub async fn handler(state: &Authorizer, event: LambdaEvent<RequestEvent>) -> Result<Value, Error> {
-    state.decide(&event.payload).await
+    lambda_log::invocation(&event.context, state.decide(&event.payload)).await
 }

@@ -352,3 +352,102 @@ fn cognito_access_tokens() {
         assert!(!refused.success, "{refused:?}");
     }
 }
+
+/// Every line the handler logs carries the invocation's request id and trace
+/// id; every invocation ends with valid CloudWatch EMF lines counting its
+/// decision, with the same ids and only fixed dimension values.
+#[test]
+fn log_lines_and_metrics_carry_the_invocation() {
+    let (jwks, key) = jwks_and_key();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("json.log");
+    let mut f = LambdaProcess::start_logged(
+        BIN,
+        &[
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "logs-authorizer"),
+            ("ORIGIN_SECRET", CURRENT),
+            ("JWT_ISSUER", "https://issuer.example"),
+            ("JWT_AUDIENCE", "logs-api"),
+            ("JWKS", &jwks),
+        ],
+        &log,
+    );
+    let good = token(&key, "logs:read");
+    let mut forged = good.clone();
+    forged.replace_range(forged.len() - 4.., "AAAA");
+    assert!(f.invoke_json(&with_bearer(&good).to_string()).success);
+    assert!(!f.invoke_json(&with_bearer(&forged).to_string()).success);
+    assert!(!f.invoke_file(event_file("unauthorized")).success);
+    assert!(f.invoke_file(event_file("deny")).success);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let out = LambdaProcess::output(&log);
+
+    let mut handler_lines = 0;
+    let mut request_ids = std::collections::BTreeSet::new();
+    let mut metrics = Vec::new();
+    for line in out.lines().filter(|l| l.starts_with('{')) {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        if v.get("_aws").is_some() {
+            let extracted =
+                test_support::emf::check(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            assert!(
+                v["requestId"].as_str().is_some_and(|id| !id.is_empty()),
+                "{line}"
+            );
+            assert!(v.get("xrayTraceId").is_some(), "no trace id: {line}");
+            metrics.extend(extracted);
+            continue;
+        }
+        let message = v["fields"]["message"].as_str().unwrap_or_default();
+        if message == "authorizer configured" {
+            continue; // start-up, before any invocation
+        }
+        handler_lines += 1;
+        let id = v["span"]["requestId"].as_str().unwrap_or_default();
+        assert!(!id.is_empty(), "no request id: {line}");
+        assert!(
+            v["span"]["xrayTraceId"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Root=")),
+            "no trace id: {line}"
+        );
+        request_ids.insert(id.to_owned());
+    }
+    assert!(handler_lines >= 4, "{out}");
+    assert_eq!(request_ids.len(), 4, "{out}");
+    let count = |name: &str, dim: (&str, &str)| -> f64 {
+        metrics
+            .iter()
+            .filter(|(ns, dims, n, _)| {
+                ns == "SecureServerless"
+                    && n == name
+                    && dims.contains(&("Service".to_owned(), "logs-authorizer".to_owned()))
+                    && dims.contains(&(dim.0.to_owned(), dim.1.to_owned()))
+            })
+            .map(|m| m.3)
+            .sum()
+    };
+    assert_eq!(count("AuthorizerDecision", ("Outcome", "allow")), 1.0);
+    assert_eq!(
+        count("AuthorizerDecision", ("Outcome", "unauthorized")),
+        2.0
+    );
+    assert_eq!(count("AuthorizerDecision", ("Outcome", "deny")), 1.0);
+    assert_eq!(count("TokenRejected", ("Reason", "signature")), 1.0);
+    assert_eq!(count("TokenRejected", ("Reason", "token_missing")), 1.0);
+    assert_eq!(count("OriginSecret", ("Check", "wrong")), 1.0);
+    assert_eq!(count("ColdStart", ("Service", "logs-authorizer")), 1.0);
+    // Dimension values come from fixed sets: short lower-case codes and the
+    // function's name, never request data.
+    for (_, dims, _, _) in &metrics {
+        for (_, value) in dims {
+            assert!(
+                value == "logs-authorizer"
+                    || (value.len() <= 20
+                        && value.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')),
+                "{value}"
+            );
+        }
+    }
+}

@@ -34,6 +34,7 @@ use secrecy::ExposeSecret;
 use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
 use secure_serverless::config::Vars;
 use secure_serverless::cursor::CursorKey;
+use secure_serverless::lambda_log;
 use secure_serverless::log_entry::LogType;
 use secure_serverless::logs::{
     DEFAULT_PAGE_SIZE, ListQuery, LogStore, LogStoreConfig, MAX_PAGE_SIZE, parse_rfc3339_millis,
@@ -168,5 +169,5 @@ pub async fn handler(
     state: &Reader,
     event: LambdaEvent<ProxyRequest>,
 ) -> Result<ProxyResponse, Error> {
-    Ok(state.handle(&event.payload).await)
+    Ok(lambda_log::invocation(&event.context, state.handle(&event.payload)).await)
 }

@@ -4,6 +4,11 @@ use lambda_runtime::{Error, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     secure_serverless::lambda_log::init_for(&[env!("CARGO_CRATE_NAME")]);
+    secure_serverless::metrics::init_from_vars(
+        &secure_serverless::config::Vars::from_env(),
+        env!("CARGO_CRATE_NAME"),
+    )
+    .inspect_err(|e| tracing::error!(error = %e, "metrics configuration refused"))?;
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let client = secure_serverless::repository::handler_client(&config);
     let state = reader::Reader::from_vars(&secure_serverless::config::Vars::from_env(), client)

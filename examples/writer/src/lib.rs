@@ -33,6 +33,8 @@
 use lambda_runtime::{Error, LambdaEvent};
 use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
 use secure_serverless::config::Vars;
+use secure_serverless::idempotency::BadIdempotencyKey;
+use secure_serverless::lambda_log;
 use secure_serverless::log_entry::LogEntryParser;
 use secure_serverless::logs::{Appended, LogSink, LogStore, LogStoreConfig, LogWriter, WriteError};
 use secure_serverless::repository::{RepoError, Repository};
@@ -74,22 +76,10 @@ impl<S: LogSink> Writer<S> {
         apigw::require_json(req)?;
         let key = apigw::single_header(req, "idempotency-key")?;
         let body = apigw::body_bytes(req)?;
-        let context = &req.request_context.authorizer.fields;
-        let field = |name: &str| context.get(name).and_then(serde_json::Value::as_str);
-        let caller = match (field("principalId").filter(|p| !p.is_empty()), key) {
-            // Length-prefixed, so no issuer and subject pair can pass for another.
-            (Some(p), _) => {
-                let iss = field("iss").unwrap_or_default();
-                format!("{}:{iss}{p}", iss.len())
-            }
+        let caller = match (apigw::authorizer_caller(req), key) {
+            (Some(caller), _) => caller,
             (None, None) => String::new(),
-            (None, Some(_)) => {
-                return Err(ApiError::bad_request(
-                    "idempotency_key_needs_caller",
-                    "Idempotency-Key needs an authenticated caller (the request has no principal)",
-                )
-                .field("idempotency-key"));
-            }
+            (None, Some(_)) => return Err(BadIdempotencyKey::NoCaller.into()),
         };
         let outcome = self
             .inner
@@ -158,5 +148,5 @@ pub async fn handler<S: LogSink>(
     state: &Writer<S>,
     event: LambdaEvent<ProxyRequest>,
 ) -> Result<ProxyResponse, Error> {
-    Ok(state.handle(&event.payload).await)
+    Ok(lambda_log::invocation(&event.context, state.handle(&event.payload)).await)
 }

@@ -12,10 +12,16 @@ impl IdempotentResponse for ProxyResponse {
     }
 }
 
-/// The caller an authorizer put in the request context: its issuer (`iss`)
-/// and `principalId`, length-prefixed so no pair can pass for another; `None`
-/// without a principal.
-pub(crate) fn caller(req: &ProxyRequest) -> Option<String> {
+/// The caller an authorizer put in the request context, as one string to
+/// scope idempotency keys by: its issuer (`iss`) and `principalId`,
+/// length-prefixed so no pair can pass for another; `None` without a
+/// principal.
+///
+/// ```
+/// # use secure_serverless::apigw::{ProxyRequest, authorizer_caller};
+/// assert_eq!(authorizer_caller(&ProxyRequest::default()), None);
+/// ```
+pub fn authorizer_caller(req: &ProxyRequest) -> Option<String> {
     let context = &req.request_context.authorizer.fields;
     let field = |name: &str| context.get(name).and_then(serde_json::Value::as_str);
     let principal = field("principalId").filter(|p| !p.is_empty())?;
@@ -42,7 +48,7 @@ impl KeyFrom<ProxyRequest> {
             let Some(key) = key else {
                 return Ok(None);
             };
-            let caller = caller(req).ok_or(BadIdempotencyKey::NoCaller)?;
+            let caller = authorizer_caller(req).ok_or(BadIdempotencyKey::NoCaller)?;
             let body = super::body_bytes(req).map_err(|_| BadIdempotencyKey::Malformed)?;
             IdempotencyKey::from_request_parts(
                 key,

@@ -58,17 +58,32 @@ fn keys_are_checked_scoped_and_bound() {
     assert!(IdempotencyKey::new(&"k".repeat(129), "a", b"").is_err());
     let a = IdempotencyKey::new("k", "alice", b"x").unwrap();
     assert_eq!(a, IdempotencyKey::new("k", "alice", b"x").unwrap());
-    assert_ne!(a.digest(), IdempotencyKey::new("k", "bob", b"x").unwrap().digest());
-    assert_eq!(a.digest(), IdempotencyKey::new("k", "alice", b"y").unwrap().digest());
-    assert_ne!(a.request_hash(), IdempotencyKey::new("k", "alice", b"y").unwrap().request_hash());
+    assert_ne!(
+        a.digest(),
+        IdempotencyKey::new("k", "bob", b"x").unwrap().digest()
+    );
+    assert_eq!(
+        a.digest(),
+        IdempotencyKey::new("k", "alice", b"y").unwrap().digest()
+    );
+    assert_ne!(
+        a.request_hash(),
+        IdempotencyKey::new("k", "alice", b"y")
+            .unwrap()
+            .request_hash()
+    );
     // Length prefixes: the caller/key boundary and the request parts cannot shift.
     assert_ne!(
         IdempotencyKey::new("b-k", "a", b"").unwrap().digest(),
         IdempotencyKey::new("k", "ab-", b"").unwrap().digest()
     );
     assert_ne!(
-        IdempotencyKey::from_request_parts("k", "a", &[b"ab", b"c"]).unwrap().request_hash(),
-        IdempotencyKey::from_request_parts("k", "a", &[b"a", b"bc"]).unwrap().request_hash()
+        IdempotencyKey::from_request_parts("k", "a", &[b"ab", b"c"])
+            .unwrap()
+            .request_hash(),
+        IdempotencyKey::from_request_parts("k", "a", &[b"a", b"bc"])
+            .unwrap()
+            .request_hash()
     );
 }
 
@@ -95,7 +110,10 @@ fn json_fields_make_keys_from_the_event() {
 
 #[tokio::test]
 async fn a_repeat_gets_the_first_response_and_runs_nothing() {
-    let idem = Idempotent::new(Counting::default(), IdempotencyConfig::default().local_cache(0));
+    let idem = Idempotent::new(
+        Counting::default(),
+        IdempotencyConfig::default().local_cache(0),
+    );
     let runs = AtomicUsize::new(0);
     let k = key("k1", b"req");
     let handler = || async {
@@ -110,7 +128,10 @@ async fn a_repeat_gets_the_first_response_and_runs_nothing() {
     // Same key, another request: a conflict, nothing runs.
     let other = key("k1", b"other");
     let err = idem.run(&other, soon(), handler).await.unwrap_err();
-    assert!(matches!(err, RunError::Idempotency(IdempotencyError::Conflict)));
+    assert!(matches!(
+        err,
+        RunError::Idempotency(IdempotencyError::Conflict)
+    ));
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
 
@@ -126,10 +147,15 @@ async fn the_sandbox_remembers_completed_keys() {
     assert_eq!(idem.store().begins.load(Ordering::SeqCst), 1);
     // A conflicting request is refused from memory too.
     let err = idem
-        .run(&key("hot", b"x"), soon(), || async { Ok::<_, Never>(json!(2)) })
+        .run(&key("hot", b"x"), soon(), || async {
+            Ok::<_, Never>(json!(2))
+        })
         .await
         .unwrap_err();
-    assert!(matches!(err, RunError::Idempotency(IdempotencyError::Conflict)));
+    assert!(matches!(
+        err,
+        RunError::Idempotency(IdempotencyError::Conflict)
+    ));
 }
 
 #[tokio::test]
@@ -217,13 +243,18 @@ async fn a_call_whose_own_deadline_comes_first_gets_in_progress() {
         expires_at: SystemTime::now() + Duration::from_secs(3600),
     };
     assert_eq!(
-        idem.store().begin(&k, &claim, SystemTime::now()).await.unwrap(),
+        idem.store()
+            .begin(&k, &claim, SystemTime::now())
+            .await
+            .unwrap(),
         Begin::Started
     );
     let err = idem
-        .run(&k, SystemTime::now() + Duration::from_millis(600), || async {
-            Ok::<_, Never>(json!(1))
-        })
+        .run(
+            &k,
+            SystemTime::now() + Duration::from_millis(600),
+            || async { Ok::<_, Never>(json!(1)) },
+        )
         .await
         .unwrap_err();
     let RunError::Idempotency(IdempotencyError::InProgress { retry_after }) = err else {
@@ -252,5 +283,11 @@ async fn a_lapsed_claim_lets_exactly_the_next_call_run() {
         .unwrap();
     assert_eq!(out, Outcome::Executed(json!("retried")));
     // The crashed call can no longer complete over it.
-    assert!(!idem.store().complete(&k, &crashed, "\"late\"").await.unwrap());
+    assert!(
+        !idem
+            .store()
+            .complete(&k, &crashed, "\"late\"")
+            .await
+            .unwrap()
+    );
 }

@@ -273,6 +273,7 @@ impl<S: JwksSource> KeyCache<S> {
         st.last_attempt = Some(now);
         match result {
             Ok((keys, max_age)) => {
+                count_metric!(JwksRefreshed);
                 st.keys = Some(Arc::new(keys));
                 st.fetched_at = Some(now);
                 st.fresh_for = fresh_for(lifetime, max_age);
@@ -322,12 +323,12 @@ fn jitter() -> f64 {
 
 fn log_fetch_failure(e: &KeySourceError) {
     // A fixed key set has nothing to fetch from: not worth a warning.
-    #[cfg(feature = "tracing")]
-    if !matches!(e, KeySourceError::NotConfigured) {
-        tracing::warn!(error = %e, reason = "keys_fetch_failed", "JWKS fetch failed");
+    if matches!(e, KeySourceError::NotConfigured) {
+        return;
     }
-    #[cfg(not(feature = "tracing"))]
-    let _ = e;
+    count_metric!(JwksRefreshFailed);
+    #[cfg(feature = "tracing")]
+    tracing::warn!(error = %e, reason = "keys_fetch_failed", "JWKS fetch failed");
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use super::*;
 fn invocation() -> Invocation<'static> {
     Invocation {
         request_id: "8f5a1c2e-0000-4000-8000-000000000001",
-        trace_id: Some("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"),
+        trace_id: Some(
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+        ),
         timestamp_ms: 1_733_390_000_000,
     }
 }
@@ -92,7 +94,7 @@ fn every_line_is_valid_emf_and_counts_what_was_counted() {
         let extracted = test_support::emf::check(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         let v: Value = serde_json::from_str(line).unwrap();
         assert_eq!(v["requestId"], invocation().request_id);
-        assert_eq!(v["traceId"], invocation().trace_id.unwrap());
+        assert_eq!(v["xrayTraceId"], invocation().trace_id.unwrap());
         seen.extend(extracted);
     }
     assert_eq!(seen.len(), N, "one extracted metric per row");
@@ -138,8 +140,14 @@ fn reason_codes_map_to_their_metrics() {
         Some(Metric::TokenMissing)
     );
     assert_eq!(Metric::token_rejected("Bearer abc"), None);
-    assert_eq!(Metric::entry_refused("control_character"), Some(Metric::EntryControlCharacter));
-    assert_eq!(Metric::entry_refused("missing_field"), Some(Metric::EntryMalformed));
+    assert_eq!(
+        Metric::entry_refused("control_character"),
+        Some(Metric::EntryControlCharacter)
+    );
+    assert_eq!(
+        Metric::entry_refused("missing_field"),
+        Some(Metric::EntryMalformed)
+    );
     assert_eq!(Metric::entry_refused("<script>"), None);
 }
 

@@ -33,7 +33,8 @@ impl Condition {
 
     /// Binds the placeholder `#name` to an attribute name.
     pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
-        self.names.push((placeholder.to_owned(), attribute.to_owned()));
+        self.names
+            .push((placeholder.to_owned(), attribute.to_owned()));
         self
     }
 
