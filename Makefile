@@ -85,7 +85,7 @@ test-browser: $(BROWSER)/node_modules/.installed chromium
 # cold-start / RSS / size harness beside the Python original.
 # Ends with one summary table (benches/summary.py), every figure beside its target.
 bench: $(DDB_TOOLS)/node_modules/.installed
-	BENCH_OUT=$(TARGET) CRITERION_HOME=$(TARGET)/criterion $(CARGO) bench -p secure-serverless-benches --bench sanitize --bench authorizer --bench entry_policy --bench handlers --bench timing_leak
+	BENCH_OUT=$(TARGET) CRITERION_HOME=$(TARGET)/criterion $(CARGO) bench -p secure-serverless-benches --bench sanitize --bench authorizer --bench entry_policy --bench handlers --bench timing_leak --bench metrics --bench metrics_alloc
 	BENCH_OUT=$(TARGET) CRITERION_HOME=$(TARGET)/criterion scripts/with-dynamodb-local $(CARGO) bench -p secure-serverless-benches --bench repository
 	benches/coldstart/run
 	$(ROOT)/.venv/bench/bin/python benches/python/bleach_throughput.py --json $(TARGET)/bleach.json

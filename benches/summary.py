@@ -140,6 +140,10 @@ other = [
      "DynamoDB Local: validate + sanitise + create-only put (1 KiB)", None),
     ("DynamoDB Local: newest 25 records (8 shards, adaptive rounds + merge)",
      "DynamoDB Local: newest 25 records (8 shards, adaptive rounds + merge)", None),
+    ("security metric: count one (hot path)", "metrics: count one metric",
+     ("#21 cost per recorded metric < 1 µs", 1e3)),
+    ("security metrics: flush one invocation (3 metrics, 3 EMF lines)",
+     "metrics: flush one invocation (3 metrics, 3 EMF lines)", None),
 ]
 for label, cid, tgt in other:
     ns, _ = get(cid)
@@ -149,6 +153,14 @@ for label, cid, tgt in other:
     if tgt:
         target_txt = f"{tgt[0][3:]}: {judge(tgt[0], None if ns is None else ns < tgt[1], t(ns))}"
     print(f"| {label} | {t(ns)} | {target_txt} |")
+alloc = load("metrics-alloc.json")
+if alloc:
+    v = judge("#21 no allocation when counting a metric", alloc["count_blocks"] == 0,
+              f"{alloc['count_blocks']} blocks")
+    print(f"| security metrics, heap blocks allocated (dhat): {alloc['counts']:,} counts / one flush | "
+          f"{alloc['count_blocks']} / {alloc['flush_blocks']} | counting allocates nothing: {v} |")
+else:
+    judge("#21 no allocation when counting a metric", None, "missing")
 if leak:
     ok = leak["ours"] < 5 and leak["naive"] >= 5
     v = judge("#5 timing leak: ours max \\|t\\| < 5, naive `==` max \\|t\\| >= 5",

@@ -365,6 +365,7 @@ impl<St: IdempotencyStore> Idempotent<St> {
                     break;
                 }
                 Err(e) if e.is_retryable() && attempt < COMPLETE_ATTEMPTS => {
+                    count_metric!(StorageRetry);
                     tokio::time::sleep(pause).await;
                     pause *= 2;
                 }

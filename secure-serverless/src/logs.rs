@@ -537,6 +537,7 @@ impl LogSink for LogStore {
         match self.repo.put_new_guarded(&guard, &item).await? {
             None => Ok(Appended::Created(record.receipt())),
             Some(first) if first.request_hash == idem.request_hash => {
+                count_metric!(IdempotencyReplay);
                 self.restore(&first).await?;
                 Ok(Appended::Replayed(Receipt {
                     id: first.id,
@@ -544,7 +545,10 @@ impl LogSink for LogStore {
                     log_type: first.log_type,
                 }))
             }
-            Some(_) => Ok(Appended::Conflict),
+            Some(_) => {
+                count_metric!(IdempotencyConflict);
+                Ok(Appended::Conflict)
+            }
         }
     }
 }

@@ -155,7 +155,10 @@ where
                 "ProvisionedThroughputExceededException"
                 | "ThrottlingException"
                 | "RequestLimitExceeded",
-            ) => RepoError::Throttled(Box::new(err)),
+            ) => {
+                count_metric!(StorageThrottled);
+                RepoError::Throttled(Box::new(err))
+            }
             Some(
                 "ValidationException"
                 | "ResourceNotFoundException"
@@ -684,6 +687,7 @@ impl Repository {
                         .into(),
                     ));
                 }
+                count_metric!(StorageRetry);
                 tokio::time::sleep(delay).await;
                 delay = delay.saturating_mul(2).min(Duration::from_secs(2));
             }
@@ -757,6 +761,7 @@ impl Repository {
                     )
                 }) =>
             {
+                count_metric!(StorageThrottled);
                 Err(RepoError::Throttled(Box::new(err)))
             }
             (a, b) if [a, b].iter().any(|c| matches!(*c, "TransactionConflict")) => {
