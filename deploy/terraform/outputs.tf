@@ -42,3 +42,8 @@ output "access_log_bucket" {
   description = "Bucket holding the CloudFront access logs (kept by make terra-destroy)."
   value       = aws_s3_bucket.logs.id
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic of the security alarms (subscribe your on-call address)."
+  value       = aws_sns_topic.alarms.arn
+}

@@ -313,6 +313,37 @@ def sam_edge(sam: dict) -> dict:
     }
 
 
+def sam_alarms(sam: dict) -> dict:
+    res = sam["cfn"]["Resources"]
+    topics = [k for k, r in res.items() if r["Type"] == "AWS::SNS::Topic"]
+    assert len(topics) == 1
+    topic = res[topics[0]]["Properties"]
+    key = topic["KmsMasterKeyId"]
+    out = {"topic_encrypted": isinstance(key, dict) and res[key["Ref"]]["Type"] == "AWS::KMS::Key"}
+    for r in res.values():
+        if r["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        p = r["Properties"]
+        name = _sub_text(p["AlarmName"]).split("}-", 1)[1]
+        dims = {}
+        for d in p["Dimensions"]:
+            v = d["Value"]
+            dims[d["Name"]] = sam["binaries"][v["Ref"]] if isinstance(v, dict) else v
+        out[name] = {
+            "namespace": p["Namespace"],
+            "metric": p["MetricName"],
+            "dimensions": dims,
+            "statistic": p["Statistic"],
+            "period": p["Period"],
+            "evaluation_periods": p["EvaluationPeriods"],
+            "threshold": float(p["Threshold"]),
+            "comparison": p["ComparisonOperator"],
+            "missing_data": p["TreatMissingData"],
+            "notifies": p["AlarmActions"] == [{"Ref": topics[0]}] and p["OKActions"] == [{"Ref": topics[0]}],
+        }
+    return out
+
+
 # ----------------------------------------------------------------------------- Terraform side
 _HCL = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
 
@@ -331,6 +362,8 @@ def load_tf(tf_dir: Path) -> dict:
                         merged[section][rtype][name] = body
         for entry in doc.get("output", []):
             merged["output"].update(entry)
+        for entry in doc.get("locals", []):
+            merged.setdefault("locals", {}).update(entry)
     return merged
 
 
@@ -552,6 +585,33 @@ def tf_edge(tf: dict) -> dict:
     }
 
 
+def tf_alarms(tf: dict) -> dict:
+    r = tf["resource"]
+    (topic,) = r["aws_sns_topic"].values()
+    out = {"topic_encrypted": topic["kms_master_key_id"].startswith("${aws_kms_key.")}
+    (alarm,) = r["aws_cloudwatch_metric_alarm"].values()
+    assert alarm["for_each"] == "${local.security_alarms}"
+    for key, a in tf["locals"]["security_alarms"].items():
+        each = {"${each.value.%s}" % k: v for k, v in a.items()}
+        field = lambda name: each.get(alarm[name], alarm[name])  # noqa: E731
+        dims = {}
+        for k, v in field("dimensions").items():
+            dims[k] = _ref(v, "aws_lambda_function") if "aws_lambda_function" in v else v
+        out[key] = {
+            "namespace": field("namespace"),
+            "metric": field("metric_name"),
+            "dimensions": dims,
+            "statistic": field("statistic"),
+            "period": field("period"),
+            "evaluation_periods": field("evaluation_periods"),
+            "threshold": float(field("threshold")),
+            "comparison": field("comparison_operator"),
+            "missing_data": field("treat_missing_data"),
+            "notifies": alarm["alarm_actions"] == alarm["ok_actions"] == ["${aws_sns_topic.alarms.arn}"],
+        }
+    return out
+
+
 # ----------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def sam():
@@ -667,6 +727,29 @@ def test_no_secret_values_in_env_or_outputs(sam, tf):
     assert not re.search(r"secret_string|random_password|ephemeral\.|sensitive", repr(tf["output"]))
 
 
+def test_same_security_alarms(sam, tf):
+    """The alarms that mean an attack or an outage watch the functions' own EMF
+    metrics (secure_serverless::metrics), in both flavours."""
+    s, t = sam_alarms(sam), tf_alarms(tf)
+    assert s == t
+    assert s.pop("topic_encrypted")
+    assert set(s) == {
+        "bad-signatures",
+        "origin-secret-wrong",
+        "keys-unavailable",
+        "writer-storage-unavailable",
+        "reader-storage-unavailable",
+    }
+    for name, a in s.items():
+        assert a["namespace"] == "SecureServerless", name
+        assert a["statistic"] == "Sum" and a["missing_data"] == "notBreaching" and a["notifies"], name
+    assert s["bad-signatures"]["dimensions"] == {"Service": "authorizer", "Reason": "signature"}
+    assert s["keys-unavailable"]["dimensions"] == {"Service": "authorizer", "Reason": "keys_unavailable"}
+    assert s["origin-secret-wrong"]["dimensions"] == {"Service": "authorizer", "Check": "wrong"}
+    assert s["writer-storage-unavailable"]["dimensions"] == {"Service": "writer"}
+    assert s["reader-storage-unavailable"]["dimensions"] == {"Service": "reader"}
+
+
 # ----------------------------------------------------------------------------- drift detection
 DRIFTS = {
     "tf reader may Scan": (
@@ -690,6 +773,8 @@ DRIFTS = {
     "sam route renamed": ("sam/template.yaml", "Path: /stats", "Path: /statistics", "api"),
     "sam authorizer cache off": ("sam/template.yaml", "ReauthorizeEvery: 300", "ReauthorizeEvery: 0", "api"),
     "tf writer env var renamed": ("terraform/lambda.tf", "LOG_SHARDS = tostring", "SHARDS     = tostring", "functions"),
+    "sam bad-signature alarm watches another reason": ("sam/template.yaml", "Value: signature", "Value: expired", "alarms"),
+    "tf keys alarm threshold raised": ("terraform/alarms.tf", "period      = 60\n      threshold   = 1", "period      = 60\n      threshold   = 10", "alarms"),
 }
 
 EXTRACTORS = {
@@ -698,6 +783,7 @@ EXTRACTORS = {
     "iam": (sam_iam, tf_iam),
     "waf": (sam_wafs, tf_wafs),
     "table": (sam_table, tf_table),
+    "alarms": (sam_alarms, tf_alarms),
 }
 
 
