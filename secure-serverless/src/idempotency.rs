@@ -27,7 +27,8 @@
 //!     KeyFrom::json_fields(&["/order_id"], Some("/customer")),
 //!     |e| json!({"error": e.to_string()}),
 //! );
-//! lambda_runtime::run(tower::ServiceBuilder::new().layer(layer).service(service_fn(charge))).await
+//! let service = lambda_runtime::tower::ServiceBuilder::new().layer(layer).service(service_fn(charge));
+//! lambda_runtime::run(service).await
 //! # }
 //! ```
 //!

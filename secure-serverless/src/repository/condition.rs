@@ -7,7 +7,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::Attributes;
 
 /// A DynamoDB condition expression with its placeholders, for
-/// [`Repository::put_if`] and [`Repository::delete_if`].
+/// [`Repository::put_if`](super::Repository::put_if) and
+/// [`Repository::delete_if`](super::Repository::delete_if).
 ///
 /// ```
 /// # use secure_serverless::repository::Condition;
