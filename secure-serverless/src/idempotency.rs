@@ -47,9 +47,9 @@
 //!
 //! The last line is the one a generic layer cannot close: when the store is
 //! down after the handler's effect, nothing can record that the effect
-//! happened. A handler whose effect is itself a write to the same DynamoDB
-//! table closes it by committing the effect and the response in one
-//! transaction (the log writer of [`crate::logs`] does).
+//! happened. A handler whose effect is one write to the store's own DynamoDB
+//! table closes it with [`Idempotent::commit`], which writes the effect and
+//! the response in one transaction (the log writer of [`crate::logs`] does).
 //!
 //! Records are created with conditional writes only (`dynamodb:PutItem`,
 //! `dynamodb:DeleteItem`; no read permission), expire by TTL, and hold the
@@ -249,7 +249,9 @@ impl<St: IdempotencyStore> Idempotent<St> {
             response,
         } = self.local.get(key.digest(), start)
         {
-            return self.replay(key, &request_hash, &response);
+            return self
+                .replay(key, &request_hash, &response)
+                .map_err(RunError::Idempotency);
         }
         // A deadline already past (or none: the epoch) is no usable deadline.
         let longest = start + self.config.max_in_progress;
@@ -281,7 +283,9 @@ impl<St: IdempotencyStore> Idempotent<St> {
                             now,
                         );
                     }
-                    return self.replay(key, &request_hash, &response);
+                    return self
+                        .replay(key, &request_hash, &response)
+                        .map_err(RunError::Idempotency);
                 }
                 Ok(Begin::InProgress {
                     request_hash,
@@ -322,19 +326,19 @@ impl<St: IdempotencyStore> Idempotent<St> {
         Ok(self.complete(key, &claim, response, &stored).await)
     }
 
-    fn replay<R: IdempotentResponse, E>(
+    fn replay<R: IdempotentResponse>(
         &self,
         key: &IdempotencyKey,
         request_hash: &str,
         response: &str,
-    ) -> Result<Outcome<R>, RunError<E>> {
+    ) -> Result<Outcome<R>, IdempotencyError> {
         if request_hash != key.request_hash() {
-            return Err(conflict());
+            return Err(conflict_error());
         }
         count_metric!(IdempotencyReplay);
         serde_json::from_str(response)
             .map(Outcome::Replayed)
-            .map_err(|e| RunError::Idempotency(IdempotencyError::StoredResponse(e)))
+            .map_err(IdempotencyError::StoredResponse)
     }
 
     async fn complete<R>(
@@ -390,9 +394,123 @@ impl<St: IdempotencyStore> Idempotent<St> {
     }
 }
 
+/// Why [`Idempotent::commit`] wrote nothing.
+#[cfg(feature = "repository")]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CommitError {
+    /// A conflict, a key still in progress under a claim, or a stored
+    /// response that does not read as `R`.
+    #[error(transparent)]
+    Idempotency(#[from] IdempotencyError),
+    /// The table refused or failed the write (an item over DynamoDB's size
+    /// limit, throttling, ...).
+    #[error(transparent)]
+    Storage(#[from] crate::repository::RepoError),
+}
+
+#[cfg(feature = "repository")]
+impl Idempotent<DynamoStore> {
+    /// Writes `effect` (create-only, into the store's table) and stores
+    /// `response` for `key`, in one DynamoDB transaction; or, when the key
+    /// completed before with the same request, writes nothing and returns
+    /// that first response ([`Outcome::Replayed`]), after making sure the
+    /// effect it committed with exists.
+    ///
+    /// This closes the one gap of [`Idempotent::run`]: the effect and the
+    /// record of it stand or fall together, so a store failure can never
+    /// lead to a second effect or to a response without its effect. It fits
+    /// a handler whose whole effect is that one item and whose response is
+    /// known before the write (the log writer's receipt, say).
+    ///
+    /// # Errors
+    /// [`CommitError::Idempotency`] for a conflict (another request used the
+    /// key) or a key in progress under [`Idempotent::run`];
+    /// [`CommitError::Storage`] when nothing could be written.
+    pub async fn commit<R, T>(
+        &self,
+        key: &IdempotencyKey,
+        response: &R,
+        effect: &T,
+    ) -> Result<Outcome<R>, CommitError>
+    where
+        R: IdempotentResponse + Clone,
+        T: crate::repository::Item,
+    {
+        let now = SystemTime::now();
+        if let Cached::Completed {
+            request_hash,
+            response,
+        } = self.local.get(key.digest(), now)
+        {
+            return Ok(self.replay(key, &request_hash, &response)?);
+        }
+        let stored = serde_json::to_string(response)
+            .map_err(|e| crate::repository::RepoError::Other(Box::new(e)))?;
+        let expires_at = now + self.config.expires_after;
+        match self
+            .store
+            .commit_with(key, expires_at, &stored, effect, now)
+            .await?
+        {
+            None => {
+                self.local
+                    .put(key.digest(), key.request_hash(), &stored, expires_at, now);
+                Ok(Outcome::Executed(response.clone()))
+            }
+            Some((
+                Begin::Completed {
+                    request_hash,
+                    response,
+                },
+                effect,
+            )) => {
+                if request_hash == key.request_hash() {
+                    if let Some(effect) = effect
+                        && self.store.restore::<T>(&effect).await?
+                    {
+                        #[cfg(feature = "tracing")]
+                        tracing::warn!("restored the item a completed idempotency record outlived");
+                    }
+                    self.local
+                        .put(key.digest(), &request_hash, &response, expires_at, now);
+                }
+                Ok(self.replay(key, &request_hash, &response)?)
+            }
+            Some((
+                Begin::InProgress {
+                    request_hash,
+                    until,
+                },
+                _,
+            )) => {
+                if request_hash != key.request_hash() {
+                    return Err(conflict_error().into());
+                }
+                count_metric!(IdempotencyInProgress);
+                Err(IdempotencyError::InProgress {
+                    retry_after: until
+                        .duration_since(now)
+                        .unwrap_or_default()
+                        .max(Duration::from_secs(1)),
+                }
+                .into())
+            }
+            Some((Begin::Started, _)) => Err(crate::repository::RepoError::Other(
+                "a failed commit reported a free key".into(),
+            )
+            .into()),
+        }
+    }
+}
+
 fn conflict<E>() -> RunError<E> {
+    RunError::Idempotency(conflict_error())
+}
+
+fn conflict_error() -> IdempotencyError {
     count_metric!(IdempotencyConflict);
-    RunError::Idempotency(IdempotencyError::Conflict)
+    IdempotencyError::Conflict
 }
 
 fn random_token() -> String {

@@ -5,7 +5,7 @@
 //! | item | `pk` | `sk` | `type_pk` (GSI `by_type`) |
 //! |---|---|---|---|
 //! | log record | `LOG#{shard}` | record id | `{type}#{shard}` |
-//! | idempotency guard | `IDEM#{sha256(key)}` | `IDEM` | (none) |
+//! | idempotency record ([`crate::idempotency`]) | `IDEMPOTENCY#{sha256(caller, key)}` | `IDEMPOTENCY` | (none) |
 //!
 //! * Every record gets a **UUIDv7** id: unique (74 random bits), and its
 //!   canonical text sorts by creation time (48-bit millisecond prefix; ids made
@@ -57,32 +57,39 @@
 //! a page always makes progress.
 //!
 //! # Idempotency
-//! An idempotency key belongs to its caller: the guard is keyed by the digest
-//! of the caller's identity (the authorizer's principal) and the key, so two
-//! callers can never see or block each other's keys, and the request hash
-//! covers the request body exactly as received. With a key, the record and
-//! the guard item are written in one transaction, each create-only. A retry
-//! with the same key finds the guard (DynamoDB returns it on the failed condition, so no
-//! read permission is needed): same request, the first record's receipt is
-//! returned and nothing is written; different request, a conflict. The guard
-//! keeps a copy of the record, and a replay first makes sure the record
-//! exists (create-only put): a store that is not atomic (DynamoDB Local
-//! killed mid-transaction) cannot turn a retry into an acknowledged record
-//! that was never stored.
+//! An idempotency key belongs to its caller: its record is keyed by the
+//! digest of the caller's identity (the authorizer's principal) and the key,
+//! so two callers can never see or block each other's keys, and the request
+//! hash covers the request body exactly as received. With a key, the record
+//! and the idempotency record (holding the receipt) are written in one
+//! transaction by [`Idempotent::commit`](crate::idempotency::Idempotent::commit):
+//! the record is create-only, the idempotency record only if the key is
+//! free. A retry with the same key finds the idempotency record (DynamoDB
+//! returns it on the failed condition, so no read permission is needed):
+//! same request, the first receipt is returned and nothing is written;
+//! different request, a conflict. The idempotency record keeps a copy of the
+//! log record, and a replay first makes sure the log record exists
+//! (create-only put): a store that is not atomic (DynamoDB Local killed
+//! mid-transaction) cannot turn a retry into an acknowledged record that was
+//! never stored.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use items::{GuardItem, LogItem};
+use items::LogItem;
 use merge::ShardMerge;
 
 use crate::config::{ConfigError, Vars};
 use crate::cursor::{CursorError, CursorKey};
 use crate::envelope::{LAMBDA_SYNC_RESPONSE_LIMIT, escaped_len};
-use crate::idempotency::{BadIdempotencyKey, IdempotencyKey};
+use crate::idempotency::{
+    BadIdempotencyKey, CommitError, DynamoStore, IdempotencyConfig, IdempotencyError,
+    IdempotencyKey, Idempotent, Outcome,
+};
 use crate::log_entry::{LogEntryError, LogEntryParser, LogType};
 use crate::repository::{
     IndexDesign, KeySchema, Query, RepoError, Repository, SortRange, TableDesign,
@@ -152,9 +159,12 @@ pub struct Receipt {
     /// RFC 3339 UTC timestamp.
     pub timestamp: String,
     /// The validated type.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "items::stored_type")]
     pub log_type: LogType,
 }
+
+/// A receipt is what an idempotent write replays.
+impl crate::idempotency::IdempotentResponse for Receipt {}
 
 /// A record about to be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -317,6 +327,7 @@ struct Position {
 pub struct LogStore {
     repo: Repository,
     config: LogStoreConfig,
+    idempotent: Arc<Idempotent<DynamoStore>>,
 }
 
 impl LogStore {
@@ -326,8 +337,13 @@ impl LogStore {
         let max_page_bytes = config
             .max_page_bytes
             .clamp(MIN_PAGE_BYTES, LAMBDA_SYNC_RESPONSE_LIMIT);
+        let idempotent = Idempotent::new(
+            DynamoStore::new(repo.clone()),
+            IdempotencyConfig::default().expires_after(config.idempotency_window),
+        );
         LogStore {
             repo,
+            idempotent: Arc::new(idempotent),
             config: LogStoreConfig {
                 shards,
                 max_page_bytes,
@@ -519,68 +535,20 @@ impl LogSink for LogStore {
             &record.payload,
             self.config.retention.map(|r| now + r.as_secs()),
         );
-        let Some(idem) = idempotency else {
+        let Some(key) = idempotency else {
             self.repo.put_new(&item).await?;
             return Ok(Appended::Created(record.receipt()));
         };
-        let guard = GuardItem {
-            pk: format!("IDEM#{}", idem.key_digest),
-            sk: "IDEM".to_owned(),
-            request_hash: idem.request_hash.clone(),
-            id: item.id.clone(),
-            timestamp: item.timestamp.clone(),
-            log_type: item.log_type.clone(),
-            expires_at: now + self.config.idempotency_window.as_secs(),
-            payload: Some(item.payload.clone()),
-            record_expires_at: item.expires_at,
-        };
-        match self.repo.put_new_guarded(&guard, &item).await? {
-            None => Ok(Appended::Created(record.receipt())),
-            Some(first) if first.request_hash == idem.request_hash => {
-                count_metric!(IdempotencyReplay);
-                self.restore(&first).await?;
-                Ok(Appended::Replayed(Receipt {
-                    id: first.id,
-                    timestamp: first.timestamp,
-                    log_type: first.log_type,
-                }))
+        match self.idempotent.commit(key, &record.receipt(), &item).await {
+            Ok(Outcome::Replayed(receipt)) => Ok(Appended::Replayed(receipt)),
+            Ok(Outcome::Executed(receipt) | Outcome::Unrecorded(receipt)) => {
+                Ok(Appended::Created(receipt))
             }
-            Some(_) => {
-                count_metric!(IdempotencyConflict);
-                Ok(Appended::Conflict)
-            }
-        }
-    }
-}
-
-impl LogStore {
-    /// Makes sure the record a guard points to exists before a replay is
-    /// acknowledged: a create-only put of the guard's copy, where
-    /// `AlreadyExists` is the normal case. DynamoDB's transactions are
-    /// atomic, so this only ever writes when a store is not (DynamoDB Local
-    /// killed mid-transaction can leave the guard without its record).
-    /// Needs no permission beyond `PutItem`.
-    async fn restore(&self, guard: &GuardItem) -> Result<(), RepoError> {
-        let (Some(payload), Ok(id)) = (&guard.payload, guard.id.parse::<Uuid>()) else {
-            return Ok(());
-        };
-        let shard = self.shard_of(&id);
-        let item = LogItem::new(
-            shard,
-            &guard.id,
-            &guard.timestamp,
-            &guard.log_type,
-            payload,
-            guard.record_expires_at,
-        );
-        match self.repo.put_new(&item).await {
-            Ok(()) => {
-                #[cfg(feature = "tracing")]
-                tracing::warn!(id = %guard.id, "restored a record its idempotency guard outlived");
-                Ok(())
-            }
-            Err(RepoError::AlreadyExists) => Ok(()),
-            Err(e) => Err(e),
+            Err(CommitError::Idempotency(IdempotencyError::Conflict)) => Ok(Appended::Conflict),
+            Err(CommitError::Storage(e)) => Err(e),
+            // A claim of `Idempotent::run` on the same key (another handler
+            // sharing the table and the key): retry once it is done.
+            Err(CommitError::Idempotency(e)) => Err(RepoError::Unavailable(Box::new(e))),
         }
     }
 }

@@ -17,9 +17,9 @@
 //!   retried with exponential backoff;
 //! * [`put_if`](Repository::put_if) and [`delete_if`](Repository::delete_if):
 //!   a write under any [`Condition`], returning the item that failed it;
-//! * [`put_new_guarded`](Repository::put_new_guarded): two create-only puts in
-//!   one transaction, returning the existing guard item when it already
-//!   exists (idempotency keys).
+//! * [`put_guarded`](Repository::put_guarded): a conditional put and a
+//!   create-only put in one transaction, returning the guard item that failed
+//!   its condition (idempotency keys).
 //!
 //! Every write measures its items first ([`item_size`]): an item over
 //! DynamoDB's 400 KB limit is [`RepoError::ItemTooLarge`], before any request
@@ -695,31 +695,39 @@ impl Repository {
         Ok(())
     }
 
-    /// Writes `guard` and `item` in one transaction, each only if its key is
-    /// new. If `guard`'s key exists, nothing is written and the existing guard
-    /// item is returned (for idempotency keys: compare it with the request).
+    /// Writes `guard` and `item` in one transaction: `guard` only if
+    /// `guard_condition` holds for the item under its key, `item` only if its
+    /// key is new. If the guard's condition fails, nothing is written and the
+    /// item that failed it is returned (for idempotency keys: compare it with
+    /// the request).
     ///
     /// # Errors
     /// [`RepoError::AlreadyExists`] when `item`'s key exists, or another
     /// classified error.
-    pub async fn put_new_guarded<G: Item, T: Item>(
+    pub async fn put_guarded<G: Item, T: Item>(
         &self,
         guard: &G,
+        guard_condition: &Condition,
         item: &T,
     ) -> Result<Option<G>, RepoError> {
-        let put = |attrs: Attributes, condition: String| {
+        let put = |attrs: Attributes, condition: &Condition| {
             Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(attrs))
-                .condition_expression(condition)
+                .condition_expression(condition.expression())
+                .set_expression_attribute_names(condition.names())
+                .set_expression_attribute_values(condition.values())
                 .return_values_on_condition_check_failure(
                     ReturnValuesOnConditionCheckFailure::AllOld,
                 )
                 .build()
                 .map_err(|e| RepoError::Validation(Box::new(e)))
         };
-        let g = put(Self::attributes(guard)?, Self::condition_not_exists::<G>())?;
-        let i = put(Self::attributes(item)?, Self::condition_not_exists::<T>())?;
+        let g = put(Self::attributes(guard)?, guard_condition)?;
+        let i = put(
+            Self::attributes(item)?,
+            &Condition::new(Self::condition_not_exists::<T>()),
+        )?;
         let result = self
             .client
             .transact_write_items()

@@ -387,3 +387,69 @@ async fn the_layer_replays_an_api_gateway_answer_byte_for_byte() {
     call(request(None, "{}", None)).await;
     assert_eq!(runs.load(Ordering::SeqCst), 4);
 }
+
+/// The effect an atomic commit writes: any item of the store's table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Order {
+    pk: String,
+    sk: String,
+    amount: u32,
+}
+
+impl secure_serverless::repository::Item for Order {
+    const KEYS: secure_serverless::repository::KeySchema =
+        secure_serverless::idempotency::IDEMPOTENCY_TABLE.keys;
+}
+
+#[tokio::test]
+async fn an_atomic_commit_writes_its_effect_once_and_restores_a_lost_one() {
+    let (store, table) = store().await;
+    let repo = store.repository().clone();
+    let idem = Idempotent::new(store, IdempotencyConfig::default().local_cache(0));
+    let order = Order {
+        pk: "ORDER#17".into(),
+        sk: "ORDER".into(),
+        amount: 3,
+    };
+    let k = key("k-atomic");
+    let first = idem
+        .commit(&k, &json!({"order": 17}), &order)
+        .await
+        .unwrap();
+    assert_eq!(first, Outcome::Executed(json!({"order": 17})));
+    // A retry writes nothing: the first response; a second effect would be
+    // refused anyway (create-only), and none is attempted.
+    let again = idem
+        .commit(&k, &json!({"order": "other"}), &order)
+        .await
+        .unwrap();
+    assert_eq!(again, Outcome::Replayed(json!({"order": 17})));
+    // Another request with the key: a conflict, nothing written.
+    let other = IdempotencyKey::new("k-atomic", "alice", b"{\"amount\":4}").unwrap();
+    let conflict = idem.commit(&other, &json!(0), &order).await.unwrap_err();
+    assert!(matches!(
+        conflict,
+        secure_serverless::idempotency::CommitError::Idempotency(IdempotencyError::Conflict)
+    ));
+    // A store that lost the effect (not atomic: DynamoDB Local killed
+    // mid-transaction): the replay puts it back before answering.
+    table
+        .client
+        .delete_item()
+        .table_name(&table.name)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("ORDER#17".into()),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("ORDER".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let replay = idem.commit(&k, &json!(null), &order).await.unwrap();
+    assert_eq!(replay, Outcome::Replayed(json!({"order": 17})));
+    let back: Order = repo.get("ORDER#17", Some("ORDER")).await.unwrap();
+    assert_eq!(back, order);
+}

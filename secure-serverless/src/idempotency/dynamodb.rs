@@ -37,6 +37,10 @@ struct Record {
     expires_at: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     response: Option<String>,
+    /// The item an atomic commit wrote with the response, as JSON, so a
+    /// replay can make sure it exists (see [`DynamoStore::restore`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    effect: Option<String>,
 }
 
 impl Item for Record {
@@ -78,6 +82,58 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// The repository (and table) the records live in.
+    pub fn repository(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// Writes `effect` (create-only) and the completed record of `key` with
+    /// `response` in one transaction, if the key is free. `Ok(None)`: both
+    /// were written. `Ok(Some(..))`: nothing was written; the record that
+    /// holds the key and the effect it committed with.
+    pub(super) async fn commit_with<T: Item>(
+        &self,
+        key: &IdempotencyKey,
+        expires_at: SystemTime,
+        response: &str,
+        effect: &T,
+        now: SystemTime,
+    ) -> Result<Option<(Begin, Option<String>)>, RepoError> {
+        let record = Record {
+            pk: partition(key),
+            sk: SORT.to_owned(),
+            status: COMPLETED.to_owned(),
+            request_hash: key.request_hash().to_owned(),
+            claim: String::new(),
+            in_progress_until: 0,
+            expires_at: seconds(expires_at),
+            response: Some(response.to_owned()),
+            effect: Some(serde_json::to_string(effect).map_err(|e| RepoError::Other(Box::new(e)))?),
+        };
+        Ok(self
+            .repo
+            .put_guarded(&record, &free_at(now), effect)
+            .await?
+            .map(found))
+    }
+
+    /// Makes sure the item a completed record committed with exists before
+    /// its response is replayed: a create-only put of the record's copy,
+    /// where `AlreadyExists` is the normal case. DynamoDB's transactions are
+    /// atomic, so this only ever writes when a store is not (DynamoDB Local
+    /// killed mid-transaction can leave the record without its effect).
+    /// `Ok(true)` when it had to write.
+    pub(super) async fn restore<T: Item>(&self, effect: &str) -> Result<bool, RepoError> {
+        let item: T = serde_json::from_str(effect).map_err(|e| RepoError::Other(Box::new(e)))?;
+        match self.repo.put_new(&item).await {
+            Ok(()) => Ok(true),
+            Err(RepoError::AlreadyExists) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 fn partition(key: &IdempotencyKey) -> String {
     format!("IDEMPOTENCY#{}", key.digest())
 }
@@ -98,6 +154,42 @@ fn store_error(e: RepoError) -> StoreError {
         StoreError::Unavailable(Box::new(e))
     } else {
         StoreError::Other(Box::new(e))
+    }
+}
+
+/// The key is free: never used, expired, or its claim lapsed. TTL deletes
+/// lazily (up to days late), so an expired record counts as absent here
+/// rather than waiting for DynamoDB to remove it.
+fn free_at(now: SystemTime) -> Condition {
+    Condition::new(
+        "attribute_not_exists(pk) OR #expires < :now_s \
+         OR (#status = :in_progress AND #until < :now_ms)",
+    )
+    .name("#expires", "expires_at")
+    .name("#status", "status")
+    .name("#until", "in_progress_until")
+    .number(":now_s", seconds(now))
+    .number(":now_ms", millis(now))
+    .string(":in_progress", IN_PROGRESS)
+}
+
+/// What a record that blocked a write says, and the effect it keeps.
+fn found(old: Record) -> (Begin, Option<String>) {
+    match (old.status.as_str(), old.response) {
+        (COMPLETED, Some(response)) => (
+            Begin::Completed {
+                request_hash: old.request_hash,
+                response,
+            },
+            old.effect,
+        ),
+        _ => (
+            Begin::InProgress {
+                request_hash: old.request_hash,
+                until: UNIX_EPOCH + std::time::Duration::from_millis(old.in_progress_until),
+            },
+            None,
+        ),
     }
 }
 
@@ -126,20 +218,9 @@ impl IdempotencyStore for DynamoStore {
             in_progress_until: millis(claim.in_progress_until),
             expires_at: seconds(claim.expires_at),
             response: None,
+            effect: None,
         };
-        // TTL deletes lazily (up to days late), so an expired record counts as
-        // absent here rather than waiting for DynamoDB to remove it.
-        let free = Condition::new(
-            "attribute_not_exists(pk) OR #expires < :now_s \
-             OR (#status = :in_progress AND #until < :now_ms)",
-        )
-        .name("#expires", "expires_at")
-        .name("#status", "status")
-        .name("#until", "in_progress_until")
-        .number(":now_s", seconds(now))
-        .number(":now_ms", millis(now))
-        .string(":in_progress", IN_PROGRESS);
-        let old = match self.repo.put_if(&record, &free).await {
+        let old = match self.repo.put_if(&record, &free_at(now)).await {
             Ok(None) => return Ok(Begin::Started),
             Ok(Some(old)) => old,
             // The condition failed but the item vanished meanwhile (TTL or a
@@ -152,16 +233,7 @@ impl IdempotencyStore for DynamoStore {
             }
             Err(e) => return Err(store_error(e)),
         };
-        Ok(match (old.status.as_str(), old.response) {
-            (COMPLETED, Some(response)) => Begin::Completed {
-                request_hash: old.request_hash,
-                response,
-            },
-            _ => Begin::InProgress {
-                request_hash: old.request_hash,
-                until: UNIX_EPOCH + std::time::Duration::from_millis(old.in_progress_until),
-            },
-        })
+        Ok(found(old).0)
     }
 
     async fn complete(
@@ -179,6 +251,7 @@ impl IdempotencyStore for DynamoStore {
             in_progress_until: millis(claim.in_progress_until),
             expires_at: seconds(claim.expires_at),
             response: Some(response.to_owned()),
+            effect: None,
         };
         match self.repo.put_if(&record, &owned_by(claim)).await {
             Ok(None) => Ok(true),

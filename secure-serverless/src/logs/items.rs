@@ -1,4 +1,4 @@
-//! How log records and idempotency guards are stored (see the parent's key
+//! How log records are stored (see the parent's key
 //! design table).
 
 use serde::{Deserialize, Serialize};
@@ -50,31 +50,8 @@ impl LogItem {
     }
 }
 
-/// The idempotency guard of one key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(super) struct GuardItem {
-    pub(super) pk: String,
-    pub(super) sk: String,
-    pub(super) request_hash: String,
-    pub(super) id: String,
-    pub(super) timestamp: String,
-    #[serde(rename = "type", deserialize_with = "stored_type")]
-    pub(super) log_type: LogType,
-    pub(super) expires_at: u64,
-    /// The record's payload and expiry, so a replay can restore a record the
-    /// guard outlived (see [`LogStore`]'s idempotency notes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(super) payload: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(super) record_expires_at: Option<u64>,
-}
-
-impl Item for GuardItem {
-    const KEYS: KeySchema = LOG_TABLE.keys;
-}
-
 /// Reads a stored `type` without the write-time check (see `LogType::stored`).
-fn stored_type<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LogType, D::Error> {
+pub(super) fn stored_type<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LogType, D::Error> {
     String::deserialize(d).map(LogType::stored)
 }
 
