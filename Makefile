@@ -100,7 +100,7 @@ bench-scaling: $(DDB_TOOLS)/node_modules/.installed
 # JWT verification beside aws-jwt-verify (Node) and PyJWT, same tokens, one run.
 bench-jwt:
 	benches/jwt/run
-	@echo; python3 benches/summary.py $(TARGET) | sed -n '/^JWT verification/,/^| EdDSA | repeated/p;/^Keys by OpenID/p;/#19/p'
+	@echo; python3 benches/summary.py $(TARGET) | sed -n '/^JWT verification/,/^| EdDSA | repeated/p;/^Keys by OpenID/p;/^The signature alone/p;/#19/p'
 
 # Every fuzz target for FUZZ_SECONDS each (stable toolchain, see fuzz/README.md).
 fuzz:
