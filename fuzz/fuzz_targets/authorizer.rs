@@ -454,6 +454,7 @@ fn check_safety(
                 }
                 Outcome::OriginOnly { .. } => assert!(!jwt),
                 Outcome::Jwt { .. } => assert!(jwt),
+                other => panic!("a REST REQUEST event gave {other:?}"),
             }
         }
     }

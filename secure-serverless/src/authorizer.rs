@@ -1,8 +1,12 @@
-//! A REST API `REQUEST` authorizer that is correct by construction.
+//! One API Gateway Lambda authorizer for every front door, correct by
+//! construction: REST `TOKEN` and `REQUEST`, HTTP API payload 1.0 and 2.0
+//! (IAM policies or simple responses), WebSocket `$connect`
+//! ([`Authorizer::decide_event`], [`AuthorizerEvent`]; the REST `REQUEST`
+//! case alone: [`Authorizer::decide`]).
 //!
 //! An [`Authorizer`] owns everything a decision needs: the origin secret
-//! (behind its cache), the JWT verifier and the [`RouteTable`].
-//! [`Authorizer::decide`] checks two things:
+//! (behind its cache), the JWT verifier and the [`RouteTable`]. It checks
+//! two things:
 //!
 //! 1. the **origin secret** header (constant time, current or previous
 //!    version) proves the request came through CloudFront; missing, repeated
@@ -17,7 +21,11 @@
 //! (`Allow` where a granted scope permits it, `Deny` elsewhere), because API
 //! Gateway caches the policy by identity source and reuses it for every method
 //! the same caller calls until the TTL ends: a policy for the current method
-//! alone would leak that decision to the others.
+//! alone would leak that decision to the others. A WebSocket policy names
+//! exactly `$connect`; an HTTP API simple response, which says yes or no for
+//! one route, is only given where no cache can replay it on another
+//! ([`SimpleCaching`]). [`validate_response`] checks that API Gateway would
+//! accept an answer (yours too).
 //!
 //! ```
 //! use secure_serverless::authorizer::RouteTable;
@@ -49,79 +57,16 @@ use crate::secret_source::{AnySource, CachedSecrets, SecretSourceError};
 /// `aws_lambda_events`).
 pub type RequestEvent = ApiGatewayCustomAuthorizerRequestTypeRequest;
 
+mod event;
+mod response;
+mod routes;
+
+pub use event::{AuthorizerEvent, EventError, EventKind};
+pub use response::{AuthorizerResponse, ResponseError, ResponseFormat, validate_response};
+pub use routes::RouteTable;
+
 /// Default name of the origin-secret header CloudFront adds.
 pub const DEFAULT_ORIGIN_HEADER: &str = "x-origin-verify";
-
-/// Routes and the scopes that may call them.
-#[derive(Debug, Clone, Default)]
-pub struct RouteTable {
-    routes: Vec<(String, String, BTreeSet<String>)>,
-}
-
-impl RouteTable {
-    /// An empty table.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds a route (`method`, `path`) that any of `scopes` may call.
-    #[must_use]
-    pub fn route<'a>(
-        mut self,
-        method: &str,
-        path: &str,
-        scopes: impl IntoIterator<Item = &'a str>,
-    ) -> Self {
-        self.routes.push((
-            method.to_owned(),
-            path.strip_prefix('/').unwrap_or(path).to_owned(),
-            scopes.into_iter().map(str::to_owned).collect(),
-        ));
-        self
-    }
-
-    /// The routes.
-    pub fn routes(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.routes.iter().map(|(m, p, _)| (m.as_str(), p.as_str()))
-    }
-
-    /// Whether `scopes` grant `method` on `path`.
-    pub fn permits(&self, method: &str, path: &str, scopes: &BTreeSet<String>) -> bool {
-        let path = path.strip_prefix('/').unwrap_or(path);
-        self.routes
-            .iter()
-            .any(|(m, p, s)| m == method && p == path && !s.is_disjoint(scopes))
-    }
-
-    /// A policy for every route of the API and stage of `arn`: `Allow` for
-    /// the routes `scopes` grant, `Deny` for the others. An empty table gives
-    /// an empty builder, which refuses to build.
-    pub fn policy_for(
-        &self,
-        arn: &MethodArn,
-        principal: &str,
-        scopes: &BTreeSet<String>,
-    ) -> PolicyBuilder {
-        let mut allow = Vec::new();
-        let mut deny = Vec::new();
-        for (method, path, needed) in &self.routes {
-            let resource = arn.with_route(method, path).to_string();
-            if needed.is_disjoint(scopes) {
-                deny.push(resource)
-            } else {
-                allow.push(resource)
-            }
-        }
-        let mut b = PolicyBuilder::new(principal);
-        if !allow.is_empty() {
-            b = b.statement(crate::policy::Effect::Allow, allow, None);
-        }
-        if !deny.is_empty() {
-            b = b.statement(crate::policy::Effect::Deny, deny, None);
-        }
-        b
-    }
-}
 
 /// Why no policy was produced.
 #[derive(Debug, thiserror::Error)]
@@ -149,12 +94,25 @@ pub enum AuthorizerError {
     /// answers 500 rather than calling the caller's credentials invalid).
     #[error("token keys unavailable: {0}")]
     KeysUnavailable(#[source] JwtError),
+    /// An event the authorizer cannot read.
+    #[error(transparent)]
+    Event(EventError),
+    /// An event this authorizer's configuration cannot decide safely.
+    #[error("unsupported event: {0}")]
+    UnsupportedEvent(&'static str),
+    /// An HTTP API simple response would be cached without its route (see
+    /// [`SimpleCaching::KeyedByRoute`]): refused rather than replayed on
+    /// other routes.
+    #[error(
+        "the identity sources do not include $context.routeKey: a simple response would be reused for other routes"
+    )]
+    CacheUnsafe,
 }
 
 impl AuthorizerError {
     /// A fixed, short reason code for logs and metrics: `token_missing`, a
-    /// token's [`JwtError::reason`], `keys_unavailable`, `secret_unavailable`
-    /// or `bad_event`. It never holds request data.
+    /// token's [`JwtError::reason`], `keys_unavailable`, `secret_unavailable`,
+    /// `configuration` or `bad_event`. It never holds request data.
     pub fn reason(&self) -> &'static str {
         match self {
             AuthorizerError::Unauthorized(None) => "token_missing",
@@ -162,8 +120,10 @@ impl AuthorizerError {
                 e.reason()
             }
             AuthorizerError::SecretUnavailable(_) => "secret_unavailable",
+            AuthorizerError::CacheUnsafe | AuthorizerError::UnsupportedEvent(_) => "configuration",
             AuthorizerError::BadMethodArn(_)
             | AuthorizerError::MissingMethodArn
+            | AuthorizerError::Event(_)
             | AuthorizerError::Policy(_) => "bad_event",
         }
     }
@@ -171,6 +131,7 @@ impl AuthorizerError {
 
 /// How the caller was authenticated, for logs and the context map.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Origin secret and JWT accepted.
     Jwt {
@@ -184,6 +145,15 @@ pub enum Outcome {
     },
     /// Origin secret missing, repeated or wrong: everything denied.
     OriginRejected(HeaderCheck),
+    /// JWT accepted; no origin secret is configured ([`Authorizer::jwt_only`]).
+    JwtOnly,
+    /// An HTTP API caller without a valid token: everything denied (HTTP
+    /// APIs have no "Unauthorized" answer). `reason` is the token's
+    /// rejection reason code.
+    TokenRefused {
+        /// `token_missing` or a [`JwtError::reason`] code.
+        reason: &'static str,
+    },
 }
 
 /// Decides REST API `REQUEST` authorizer events; build it once per cold start
@@ -191,9 +161,10 @@ pub enum Outcome {
 #[derive(Debug)]
 pub struct Authorizer {
     origin_header: String,
-    secrets: CachedSecrets<AnySource>,
+    secrets: Option<CachedSecrets<AnySource>>,
     jwt: Option<JwtVerifier>,
     routes: RouteTable,
+    http_api: HttpApiResponses,
 }
 
 /// Builds an [`Authorizer`]; see [`Authorizer::builder`].
@@ -201,10 +172,41 @@ pub struct Authorizer {
 #[must_use]
 pub struct AuthorizerBuilder {
     origin_header: String,
-    secrets: CachedSecrets<AnySource>,
+    secrets: Option<CachedSecrets<AnySource>>,
     jwt: Option<JwtVerifier>,
     origin_secret_only: bool,
     routes: RouteTable,
+    http_api: HttpApiResponses,
+}
+
+/// How an [`Authorizer`] answers HTTP API payload 2.0 events.
+///
+/// API Gateway caches an HTTP API authorizer's answer by the identity
+/// sources and reuses it for **every route** that shares the authorizer. An
+/// IAM policy covers every route of the [`RouteTable`], so its reuse is
+/// always right; a simple response says yes or no for the route it was
+/// decided on, so it is only safe when it is never reused for another route.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HttpApiResponses {
+    /// IAM policies over every route (the default; safe with any cache).
+    #[default]
+    Policy,
+    /// Simple responses (`enableSimpleResponses: true`); say how they stay
+    /// cache-safe.
+    Simple(SimpleCaching),
+}
+
+/// Why a simple response cannot be replayed on another route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimpleCaching {
+    /// The authorizer's cache is off (`authorizerResultTtlInSeconds: 0`).
+    /// The event cannot show it: this is your promise about the API.
+    Off,
+    /// `$context.routeKey` is one of the identity sources, so each route has
+    /// its own cache entry. Checked on every event: one whose identity
+    /// sources lack its route key is refused
+    /// ([`AuthorizerError::CacheUnsafe`]).
+    KeyedByRoute,
 }
 
 /// An authorizer configuration that would not be safe to run.
@@ -225,6 +227,9 @@ pub enum AuthorizerConfigError {
     /// The origin header name is not a valid HTTP header name.
     #[error("origin header {0:?} is not a valid header name")]
     BadOriginHeader(String),
+    /// Origin-secret-only mode without an origin secret.
+    #[error("origin_secret_only needs an origin secret (use Authorizer::builder)")]
+    OriginSecretOnlyWithoutSecret,
 }
 
 impl Authorizer {
@@ -233,10 +238,26 @@ impl Authorizer {
     pub fn builder(routes: RouteTable, secrets: CachedSecrets<AnySource>) -> AuthorizerBuilder {
         AuthorizerBuilder {
             origin_header: DEFAULT_ORIGIN_HEADER.to_owned(),
-            secrets,
+            secrets: Some(secrets),
             jwt: None,
             origin_secret_only: false,
             routes,
+            http_api: HttpApiResponses::default(),
+        }
+    }
+
+    /// Starts an authorizer for `routes` that checks a bearer JWT only, with
+    /// no origin secret: for front doors without CloudFront in front, and for
+    /// REST `TOKEN` authorizers, whose events carry no other header. The
+    /// builder refuses to build without [`AuthorizerBuilder::jwt`].
+    pub fn jwt_only(routes: RouteTable) -> AuthorizerBuilder {
+        AuthorizerBuilder {
+            origin_header: DEFAULT_ORIGIN_HEADER.to_owned(),
+            secrets: None,
+            jwt: None,
+            origin_secret_only: false,
+            routes,
+            http_api: HttpApiResponses::default(),
         }
     }
 
@@ -245,57 +266,199 @@ impl Authorizer {
         &self.routes
     }
 
-    /// Decides one event: the policy to return to API Gateway and how the
-    /// caller was accepted, or why not.
+    /// Decides one REST API `REQUEST` event: the policy to return to API
+    /// Gateway and how the caller was accepted, or why not.
     ///
     /// # Errors
     /// [`AuthorizerError::Unauthorized`] without valid credentials (API
     /// Gateway answers 401); the other variants when no decision can be made
     /// (API Gateway answers 500).
     pub async fn decide(&self, event: &RequestEvent) -> Result<(Policy, Outcome), AuthorizerError> {
-        let decision = self.decide_uncounted(event).await;
-        #[cfg(feature = "metrics")]
-        count_decision(&decision);
-        decision
-    }
-
-    async fn decide_uncounted(
-        &self,
-        event: &RequestEvent,
-    ) -> Result<(Policy, Outcome), AuthorizerError> {
         let arn: MethodArn = event
             .method_arn
             .as_deref()
             .ok_or(AuthorizerError::MissingMethodArn)?
             .parse()?;
-        let secrets = self
-            .secrets
-            .get()
-            .await
-            .map_err(AuthorizerError::SecretUnavailable)?;
-        let check = secrets.verify_header(header_values(event, &self.origin_header));
-        let HeaderCheck::Accepted(version) = check else {
-            let policy = PolicyBuilder::new("anonymous")
-                .deny(arn.with_route("*", "*"))
-                .build()?;
-            return Ok((policy, Outcome::OriginRejected(check)));
+        let view = View {
+            kind: EventKind::RestRequest,
+            origin: header_values(event, &self.origin_header).collect(),
+            authorization: header_values(event, "authorization").collect(),
+            cache_key: None,
         };
-        let Some(verifier) = &self.jwt else {
-            let all: BTreeSet<String> = self
-                .routes
-                .routes
-                .iter()
-                .flat_map(|(_, _, s)| s.iter().cloned())
-                .collect();
-            let policy = self
-                .routes
-                .policy_for(&arn, "cloudfront-origin", &all)
-                .context("auth", "origin-secret")
-                .build()?;
-            return Ok((policy, Outcome::OriginOnly { secret: version }));
+        match self.decide_counted(view, arn).await? {
+            (AuthorizerResponse::Policy(p), o) => Ok((p, o)),
+            (AuthorizerResponse::Simple { .. }, _) => {
+                unreachable!("a REST event is always answered with a policy")
+            }
+        }
+    }
+
+    /// Decides an event from any front door (see [`AuthorizerEvent`]): the
+    /// answer in the format that front door expects, and how the caller was
+    /// accepted. Every answer is cache-safe: an IAM policy covers every
+    /// route of the table (WebSocket: exactly `$connect`), a simple response
+    /// only goes out under [`SimpleCaching`]'s rules.
+    ///
+    /// | event | accepted | refused token | origin secret wrong |
+    /// |---|---|---|---|
+    /// | REST `TOKEN`, `REQUEST` | policy over every route | `Unauthorized` (401) | deny-all policy (403) |
+    /// | HTTP API 1.0, 2.0 (IAM) | policy over every route | deny-all policy (403) | deny-all policy (403) |
+    /// | HTTP API 2.0 (simple) | `isAuthorized` for this route | `isAuthorized: false` (403) | `isAuthorized: false` (403) |
+    /// | WebSocket `$connect` | policy for `$connect` | `Unauthorized` (401) | deny policy (403) |
+    ///
+    /// # Errors
+    /// [`AuthorizerError::Unauthorized`] as in the table; the other variants
+    /// when no decision can be made (API Gateway answers 500).
+    pub async fn decide_event(
+        &self,
+        event: &AuthorizerEvent,
+    ) -> Result<(AuthorizerResponse, Outcome), AuthorizerError> {
+        let arn = event.route_arn().map_err(AuthorizerError::Event)?;
+        let view = View {
+            kind: event.kind(),
+            origin: event.header_values(&self.origin_header),
+            authorization: event.authorization(),
+            cache_key: event.http_api_cache_key(),
         };
-        let mut auth = header_values(event, "authorization");
-        let (Some(value), None) = (auth.next(), auth.next()) else {
+        self.decide_counted(view, arn).await
+    }
+
+    async fn decide_counted(
+        &self,
+        view: View<'_>,
+        arn: MethodArn,
+    ) -> Result<(AuthorizerResponse, Outcome), AuthorizerError> {
+        let decision = self.decide_view(view, arn).await;
+        #[cfg(feature = "metrics")]
+        count_decision(&decision);
+        decision
+    }
+
+    async fn decide_view(
+        &self,
+        view: View<'_>,
+        arn: MethodArn,
+    ) -> Result<(AuthorizerResponse, Outcome), AuthorizerError> {
+        let simple = match (view.kind, self.http_api) {
+            (EventKind::HttpApiV2, HttpApiResponses::Simple(caching)) => {
+                if caching == SimpleCaching::KeyedByRoute {
+                    let keyed = view.cache_key.is_some_and(|(sources, route)| {
+                        route.is_some_and(|r| sources.iter().any(|s| s == r))
+                    });
+                    if !keyed {
+                        return Err(AuthorizerError::CacheUnsafe);
+                    }
+                }
+                true
+            }
+            _ => false,
+        };
+        let websocket = view.kind == EventKind::WebSocketConnect;
+        let deny = |principal: &str| -> Result<AuthorizerResponse, AuthorizerError> {
+            Ok(if simple {
+                AuthorizerResponse::Simple {
+                    is_authorized: false,
+                    context: Default::default(),
+                }
+            } else {
+                let everything = if websocket {
+                    arn.clone()
+                } else {
+                    arn.with_route("*", "*")
+                };
+                AuthorizerResponse::Policy(PolicyBuilder::new(principal).deny(everything).build()?)
+            })
+        };
+        let secret = match &self.secrets {
+            None => None,
+            Some(_) if view.kind == EventKind::RestToken => {
+                return Err(AuthorizerError::UnsupportedEvent(
+                    "a TOKEN event carries no headers, so the origin secret cannot be checked: \
+                     use a REQUEST authorizer with the origin header as an identity source, \
+                     or Authorizer::jwt_only",
+                ));
+            }
+            Some(secrets) => {
+                let secrets = secrets
+                    .get()
+                    .await
+                    .map_err(AuthorizerError::SecretUnavailable)?;
+                match secrets.verify_header(view.origin.iter().copied()) {
+                    HeaderCheck::Accepted(version) => Some(version),
+                    check => return Ok((deny("anonymous")?, Outcome::OriginRejected(check))),
+                }
+            }
+        };
+        let caller = match (&self.jwt, secret) {
+            (None, Some(secret)) => Caller {
+                principal: "cloudfront-origin".to_owned(),
+                scopes: self.routes.scopes(),
+                context: vec![("auth", "origin-secret".to_owned())],
+                outcome: Outcome::OriginOnly { secret },
+            },
+            (None, None) => unreachable!("the builder refuses an authorizer with no caller check"),
+            (Some(verifier), secret) => {
+                match self.verify_bearer(verifier, &view.authorization).await {
+                    Ok((principal, scopes, context)) => Caller {
+                        principal,
+                        scopes,
+                        context,
+                        outcome: match secret {
+                            Some(secret) => Outcome::Jwt { secret },
+                            None => Outcome::JwtOnly,
+                        },
+                    },
+                    // HTTP APIs give "Unauthorized" no meaning: their
+                    // answer for a caller without credentials is a denial.
+                    Err(AuthorizerError::Unauthorized(e))
+                        if matches!(view.kind, EventKind::HttpApiV1 | EventKind::HttpApiV2) =>
+                    {
+                        let reason = e.as_ref().map_or("token_missing", JwtError::reason);
+                        return Ok((deny("anonymous")?, Outcome::TokenRefused { reason }));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        let answer = if simple {
+            let path = arn.path().unwrap_or_default();
+            AuthorizerResponse::Simple {
+                is_authorized: self.routes.permits(arn.method(), path, &caller.scopes),
+                context: caller
+                    .context
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.into()))
+                    .collect(),
+            }
+        } else {
+            let builder = if websocket {
+                let connect = self.routes.permits(routes::CONNECT, "", &caller.scopes);
+                let b = PolicyBuilder::new(&caller.principal);
+                if connect {
+                    b.allow(arn.clone())
+                } else {
+                    b.deny(arn.clone())
+                }
+            } else {
+                self.routes
+                    .policy_for(&arn, &caller.principal, &caller.scopes)
+            };
+            let builder = caller
+                .context
+                .into_iter()
+                .fold(builder, |b, (k, v)| b.context(k, v));
+            AuthorizerResponse::Policy(builder.build()?)
+        };
+        Ok((answer, caller.outcome))
+    }
+
+    /// The bearer token's principal, scopes and context entries.
+    async fn verify_bearer(
+        &self,
+        verifier: &JwtVerifier,
+        authorization: &[&[u8]],
+    ) -> Result<(String, BTreeSet<String>, Vec<(&'static str, String)>), AuthorizerError> {
+        let [value] = authorization else {
             return Err(AuthorizerError::Unauthorized(None));
         };
         let token = std::str::from_utf8(value)
@@ -316,29 +479,38 @@ impl Authorizer {
         } else {
             claims.subject()
         };
-        let scopes = claims
-            .scopes()
-            .iter()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let policy = self
-            .routes
-            .policy_for(&arn, principal, claims.scopes())
-            .context("auth", "jwt")
-            .context("sub", claims.subject())
-            .context(
-                "iss",
-                claims
-                    .claims()
-                    .get("iss")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or_default(),
-            )
-            .context("scope", scopes)
-            .build()?;
-        Ok((policy, Outcome::Jwt { secret: version }))
+        let scopes = claims.scopes().clone();
+        let scope_text = scopes.iter().cloned().collect::<Vec<_>>().join(" ");
+        let iss = claims
+            .claims()
+            .get("iss")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let context = vec![
+            ("auth", "jwt".to_owned()),
+            ("sub", claims.subject().to_owned()),
+            ("iss", iss),
+            ("scope", scope_text),
+        ];
+        Ok((principal.to_owned(), scopes, context))
     }
+}
+
+/// What the decision needs from an event, whatever its front door.
+struct View<'a> {
+    kind: EventKind,
+    origin: Vec<&'a [u8]>,
+    authorization: Vec<&'a [u8]>,
+    cache_key: Option<(&'a [String], Option<&'a str>)>,
+}
+
+/// A caller the checks accepted.
+struct Caller {
+    principal: String,
+    scopes: BTreeSet<String>,
+    context: Vec<(&'static str, String)>,
+    outcome: Outcome,
 }
 
 impl AuthorizerBuilder {
@@ -355,6 +527,13 @@ impl AuthorizerBuilder {
         self
     }
 
+    /// How HTTP API payload 2.0 events are answered (default: IAM policies
+    /// over every route, safe with any cache; see [`HttpApiResponses`]).
+    pub fn http_api_responses(mut self, responses: HttpApiResponses) -> Self {
+        self.http_api = responses;
+        self
+    }
+
     /// No bearer token is checked: every caller that carries the origin
     /// secret may call every route.
     pub fn origin_secret_only(mut self) -> Self {
@@ -367,12 +546,13 @@ impl AuthorizerBuilder {
     /// # Errors
     /// [`AuthorizerConfigError`] naming what is missing or contradictory.
     pub fn build(self) -> Result<Authorizer, AuthorizerConfigError> {
-        match (&self.jwt, self.origin_secret_only) {
-            (None, false) => return Err(AuthorizerConfigError::NoCallerCheck),
-            (Some(_), true) => return Err(AuthorizerConfigError::JwtAndOriginSecretOnly),
+        match (&self.jwt, self.origin_secret_only, &self.secrets) {
+            (None, false, _) => return Err(AuthorizerConfigError::NoCallerCheck),
+            (Some(_), true, _) => return Err(AuthorizerConfigError::JwtAndOriginSecretOnly),
+            (None, true, None) => return Err(AuthorizerConfigError::OriginSecretOnlyWithoutSecret),
             _ => {}
         }
-        if self.routes.routes.is_empty() {
+        if self.routes.is_empty() {
             return Err(AuthorizerConfigError::NoRoutes);
         }
         if aws_lambda_events::http::HeaderName::from_bytes(self.origin_header.as_bytes()).is_err() {
@@ -383,6 +563,7 @@ impl AuthorizerBuilder {
             secrets: self.secrets,
             jwt: self.jwt,
             routes: self.routes,
+            http_api: self.http_api,
         })
     }
 }
@@ -390,7 +571,7 @@ impl AuthorizerBuilder {
 /// Counts a decision in the process's security metrics: its outcome, the
 /// origin-secret check, and the token's rejection reason.
 #[cfg(feature = "metrics")]
-fn count_decision(decision: &Result<(Policy, Outcome), AuthorizerError>) {
+fn count_decision(decision: &Result<(AuthorizerResponse, Outcome), AuthorizerError>) {
     use crate::metrics::{Metric, count};
     match decision {
         Ok((_, Outcome::OriginRejected(check))) => {
@@ -401,9 +582,34 @@ fn count_decision(decision: &Result<(Policy, Outcome), AuthorizerError>) {
                 _ => Metric::OriginSecretWrong,
             });
         }
-        Ok((_, Outcome::Jwt { secret } | Outcome::OriginOnly { secret })) => {
-            count(Metric::DecisionAllow);
-            if *secret == SecretVersion::Previous {
+        Ok((_, Outcome::TokenRefused { reason })) => {
+            count(Metric::DecisionUnauthorized);
+            if let Some(m) = Metric::token_rejected(reason) {
+                count(m);
+            }
+        }
+        Ok((answer, outcome)) => {
+            // Allowed for some route (a simple response: for this one).
+            let allowed = match answer {
+                AuthorizerResponse::Policy(p) => p
+                    .document()
+                    .statements()
+                    .iter()
+                    .any(|s| s.effect() == crate::policy::Effect::Allow),
+                AuthorizerResponse::Simple { is_authorized, .. } => *is_authorized,
+            };
+            count(if allowed {
+                Metric::DecisionAllow
+            } else {
+                Metric::DecisionDeny
+            });
+            if let Outcome::Jwt {
+                secret: SecretVersion::Previous,
+            }
+            | Outcome::OriginOnly {
+                secret: SecretVersion::Previous,
+            } = outcome
+            {
                 count(Metric::OriginSecretPrevious);
             }
         }

@@ -234,6 +234,9 @@ impl Authorizer {
                     Outcome::Jwt { secret } | Outcome::OriginOnly { secret } => {
                         tracing::info!(decision = "policy", principal = policy.principal_id(), secret_version = ?secret, "caller accepted");
                     }
+                    other => {
+                        tracing::info!(decision = "policy", principal = policy.principal_id(), outcome = ?other, "caller accepted");
+                    }
                 }
                 Ok(serde_json::to_value(policy.rest_response())?)
             }
