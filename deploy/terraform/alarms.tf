@@ -50,6 +50,13 @@ locals {
       period      = 300
       threshold   = 1
     }
+    origin-secret-missing = {
+      description = "A request reached the authorizer without the origin secret although the regional WAF admits only requests that carry it (a WAF bypass or a detached web ACL)."
+      metric      = "OriginSecret"
+      dimensions  = { Service = aws_lambda_function.authorizer.function_name, Check = "missing" }
+      period      = 300
+      threshold   = 1
+    }
     keys-unavailable = {
       description = "The token issuer's keys could not be fetched past the stale period; every bearer token is refused (500)."
       metric      = "TokenRejected"

@@ -313,13 +313,29 @@ def sam_edge(sam: dict) -> dict:
     }
 
 
+def _key_policy_model(policy: dict, tf_locals: dict | None = None) -> frozenset:
+    """A key policy's statements as (Sid, effect, principal kind, actions,
+    condition operators and keys): what grants whom what, not the ARNs."""
+    out = []
+    for st in policy["Statement"]:
+        if isinstance(st, str):  # a Terraform local such as local.key_admin_statement
+            st = tf_locals[re.search(r"local\.(\w+)", st).group(1)]
+        principal = st["Principal"]
+        kind = ("service", principal["Service"]) if "Service" in principal else ("account",)
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        conditions = frozenset((op, k) for op, kv in st.get("Condition", {}).items() for k in kv)
+        out.append((st["Sid"], st["Effect"], kind, frozenset(actions), conditions))
+    return frozenset(out)
+
+
 def sam_alarms(sam: dict) -> dict:
     res = sam["cfn"]["Resources"]
     topics = [k for k, r in res.items() if r["Type"] == "AWS::SNS::Topic"]
     assert len(topics) == 1
     topic = res[topics[0]]["Properties"]
     key = topic["KmsMasterKeyId"]
-    out = {"topic_encrypted": isinstance(key, dict) and res[key["Ref"]]["Type"] == "AWS::KMS::Key"}
+    assert isinstance(key, dict) and res[key["Ref"]]["Type"] == "AWS::KMS::Key", key
+    out = {"topic_key": _key_policy_model(res[key["Ref"]]["Properties"]["KeyPolicy"])}
     for r in res.values():
         if r["Type"] != "AWS::CloudWatch::Alarm":
             continue
@@ -588,7 +604,9 @@ def tf_edge(tf: dict) -> dict:
 def tf_alarms(tf: dict) -> dict:
     r = tf["resource"]
     (topic,) = r["aws_sns_topic"].values()
-    out = {"topic_encrypted": topic["kms_master_key_id"].startswith("${aws_kms_key.")}
+    key = _ref(topic["kms_master_key_id"], "aws_kms_key")
+    policy = _hcl_object(r["aws_kms_key"][key]["policy"])
+    out = {"topic_key": _key_policy_model(policy, tf["locals"])}
     (alarm,) = r["aws_cloudwatch_metric_alarm"].values()
     assert alarm["for_each"] == "${local.security_alarms}"
     for key, a in tf["locals"]["security_alarms"].items():
@@ -732,10 +750,17 @@ def test_same_security_alarms(sam, tf):
     metrics (secure_serverless::metrics), in both flavours."""
     s, t = sam_alarms(sam), tf_alarms(tf)
     assert s == t
-    assert s.pop("topic_encrypted")
+    key = {st[0]: st for st in s.pop("topic_key")}
+    # CloudWatch may use the topic's key, for this account's alarms only.
+    assert key["CloudWatchAlarmsOfThisStackPublish"][2] == ("service", "cloudwatch.amazonaws.com")
+    assert key["CloudWatchAlarmsOfThisStackPublish"][4] == {
+        ("StringEquals", "aws:SourceAccount"),
+        ("ArnLike", "aws:SourceArn"),
+    }
     assert set(s) == {
         "bad-signatures",
         "origin-secret-wrong",
+        "origin-secret-missing",
         "keys-unavailable",
         "writer-storage-unavailable",
         "reader-storage-unavailable",
@@ -746,8 +771,24 @@ def test_same_security_alarms(sam, tf):
     assert s["bad-signatures"]["dimensions"] == {"Service": "authorizer", "Reason": "signature"}
     assert s["keys-unavailable"]["dimensions"] == {"Service": "authorizer", "Reason": "keys_unavailable"}
     assert s["origin-secret-wrong"]["dimensions"] == {"Service": "authorizer", "Check": "wrong"}
+    assert s["origin-secret-missing"]["dimensions"] == {"Service": "authorizer", "Check": "missing"}
     assert s["writer-storage-unavailable"]["dimensions"] == {"Service": "writer"}
     assert s["reader-storage-unavailable"]["dimensions"] == {"Service": "reader"}
+
+
+def test_alarms_watch_metrics_the_functions_publish(sam):
+    """Every alarm's metric name and dimension value is one the library's
+    metric table (secure-serverless/src/metrics.rs) can emit: a renamed metric
+    would leave an alarm watching nothing, forever OK."""
+    table = (DEPLOY.parent / "secure-serverless/src/metrics.rs").read_text()
+    rows = set(re.findall(r'=> "(\w+)"(?:, "(\w+)" = "(\w+)")?;', table))
+    assert rows, "no metric table found"
+    for name, a in sam_alarms(sam).items():
+        if name == "topic_key":
+            continue
+        extra = {k: v for k, v in a["dimensions"].items() if k != "Service"}
+        (dim, value), = extra.items() if extra else (("", ""),)
+        assert (a["metric"], dim, value) in rows, (name, a["metric"], dim, value)
 
 
 # ----------------------------------------------------------------------------- drift detection
@@ -775,6 +816,7 @@ DRIFTS = {
     "tf writer env var renamed": ("terraform/lambda.tf", "LOG_SHARDS = tostring", "SHARDS     = tostring", "functions"),
     "sam bad-signature alarm watches another reason": ("sam/template.yaml", "Value: signature", "Value: expired", "alarms"),
     "tf keys alarm threshold raised": ("terraform/alarms.tf", "period      = 60\n      threshold   = 1", "period      = 60\n      threshold   = 10", "alarms"),
+    "sam alarm key loses its source condition": ("sam/template.yaml", '"aws:SourceArn": !Sub "arn:${AWS::Partition}:cloudwatch', '"aws:SourceArnX": !Sub "arn:${AWS::Partition}:cloudwatch', "alarms"),
 }
 
 EXTRACTORS = {

@@ -65,6 +65,10 @@ pub use event::{AuthorizerEvent, EventError, EventKind};
 pub use response::{AuthorizerResponse, ResponseError, ResponseFormat, validate_response};
 pub use routes::RouteTable;
 
+/// The principal of a token without `sub`: every such token shares it, so
+/// nothing that needs a distinct caller (idempotency keys) accepts it.
+pub const NO_SUBJECT_PRINCIPAL: &str = "jwt-subject-unknown";
+
 /// Default name of the origin-secret header CloudFront adds.
 pub const DEFAULT_ORIGIN_HEADER: &str = "x-origin-verify";
 
@@ -328,9 +332,11 @@ impl Authorizer {
         view: View<'_>,
         arn: MethodArn,
     ) -> Result<(AuthorizerResponse, Outcome), AuthorizerError> {
+        #[cfg(feature = "metrics")]
+        let called = arn.clone();
         let decision = self.decide_view(view, arn).await;
         #[cfg(feature = "metrics")]
-        count_decision(&decision);
+        count_decision(&decision, &called);
         decision
     }
 
@@ -475,7 +481,7 @@ impl Authorizer {
             e => AuthorizerError::Unauthorized(Some(e)),
         })?;
         let principal = if claims.subject().is_empty() {
-            "jwt-subject-unknown"
+            NO_SUBJECT_PRINCIPAL
         } else {
             claims.subject()
         };
@@ -571,7 +577,10 @@ impl AuthorizerBuilder {
 /// Counts a decision in the process's security metrics: its outcome, the
 /// origin-secret check, and the token's rejection reason.
 #[cfg(feature = "metrics")]
-fn count_decision(decision: &Result<(AuthorizerResponse, Outcome), AuthorizerError>) {
+fn count_decision(
+    decision: &Result<(AuthorizerResponse, Outcome), AuthorizerError>,
+    called: &MethodArn,
+) {
     use crate::metrics::{Metric, count};
     match decision {
         Ok((_, Outcome::OriginRejected(check))) => {
@@ -589,20 +598,16 @@ fn count_decision(decision: &Result<(AuthorizerResponse, Outcome), AuthorizerErr
             }
         }
         Ok((answer, outcome)) => {
-            // Allowed for some route (a simple response: for this one).
-            let allowed = match answer {
-                AuthorizerResponse::Policy(p) => p
-                    .document()
-                    .statements()
-                    .iter()
-                    .any(|s| s.effect() == crate::policy::Effect::Allow),
-                AuthorizerResponse::Simple { is_authorized, .. } => *is_authorized,
-            };
-            count(if allowed {
-                Metric::DecisionAllow
+            // Whether the call at hand goes through; a valid token that does
+            // not grant this route is an insufficient scope.
+            if answer.evaluate(called).is_allowed() {
+                count(Metric::DecisionAllow);
             } else {
-                Metric::DecisionDeny
-            });
+                count(Metric::DecisionDeny);
+                if matches!(outcome, Outcome::Jwt { .. } | Outcome::JwtOnly) {
+                    count(Metric::TokenInsufficientScope);
+                }
+            }
             if let Outcome::Jwt {
                 secret: SecretVersion::Previous,
             }

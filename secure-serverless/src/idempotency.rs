@@ -24,7 +24,7 @@
 //! let layer = IdempotencyLayer::new(
 //!     DynamoStore::new(Repository::new(client, "idempotency")),
 //!     IdempotencyConfig::default(),
-//!     KeyFrom::json_fields(&["/order_id"], Some("/customer")),
+//!     KeyFrom::json_fields(&["/order_id"], &["/amount"], Some("/customer")),
 //!     |e| json!({"error": e.to_string()}),
 //! );
 //! let service = lambda_runtime::tower::ServiceBuilder::new().layer(layer).service(service_fn(charge));
@@ -44,6 +44,7 @@
 //! | the handler panics or the invocation times out | the claim stays until the invocation's deadline, then lapses: exactly one later call runs the handler |
 //! | the store fails before the claim | [`IdempotencyError::Store`] (503 at the HTTP edge); nothing runs |
 //! | the store fails after the handler ran, when the response is stored | the response is returned ([`Outcome::Unrecorded`]) after a few retries of the write; the claim holds the key until the invocation's deadline (other calls wait or get `InProgress`), then lapses, and a call after that runs the handler again |
+//! | the response is too large to store (DynamoDB's 400 KB item limit) | as the line above: returned, [`Outcome::Unrecorded`], and run again by a call after the deadline; keep idempotent responses small (a receipt, not a document) |
 //!
 //! The last line is the one a generic layer cannot close: when the store is
 //! down after the handler's effect, nothing can record that the effect
@@ -52,8 +53,15 @@
 //! the response in one transaction (the log writer of [`crate::logs`] does).
 //!
 //! Records are created with conditional writes only (`dynamodb:PutItem`,
-//! `dynamodb:DeleteItem`; no read permission), expire by TTL, and hold the
-//! digest of the key, never the key itself.
+//! `dynamodb:DeleteItem`; no read permission), expire by TTL (a record past
+//! its expiry counts as absent at once, whenever DynamoDB deletes it), and
+//! hold the digest of the key, never the key itself. An in-progress record
+//! never expires before its claim's deadline; a completed one is remembered
+//! for [`IdempotencyConfig::expires_after`] from its completion, and so is
+//! its copy in a sandbox's memory. A record written by
+//! [`Idempotent::commit`] also keeps a copy of the item it committed with;
+//! the copy is only ever put back within 15 minutes of the commit, so an item
+//! that expired or was deleted on purpose is never restored.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime};
@@ -254,16 +262,18 @@ impl<St: IdempotencyStore> Idempotent<St> {
                 .map_err(RunError::Idempotency);
         }
         // A deadline already past (or none: the epoch) is no usable deadline.
-        let longest = start + self.config.max_in_progress;
+        let longest = later(start, self.config.max_in_progress);
         let deadline = if deadline <= start {
             longest
         } else {
             deadline.min(longest)
         };
-        let claim = Claim {
+        // The in-progress record outlives its claim: an expired record counts
+        // as free, and a claim must hold the key until its deadline.
+        let mut claim = Claim {
             token: random_token(),
             in_progress_until: deadline,
-            expires_at: start + self.config.expires_after,
+            expires_at: later(start, self.config.expires_after).max(deadline),
         };
         let mut pause = FIRST_POLL;
         loop {
@@ -273,15 +283,11 @@ impl<St: IdempotencyStore> Idempotent<St> {
                 Ok(Begin::Completed {
                     request_hash,
                     response,
+                    expires_at,
                 }) => {
                     if request_hash == key.request_hash() {
-                        self.local.put(
-                            key.digest(),
-                            &request_hash,
-                            &response,
-                            claim.expires_at,
-                            now,
-                        );
+                        self.local
+                            .put(key.digest(), &request_hash, &response, expires_at, now);
                     }
                     return self
                         .replay(key, &request_hash, &response)
@@ -323,6 +329,8 @@ impl<St: IdempotencyStore> Idempotent<St> {
             self.release(key, &claim).await;
             return Ok(Outcome::Executed(response));
         };
+        // Remembered for `expires_after` from now, whatever the handler took.
+        claim.expires_at = later(SystemTime::now(), self.config.expires_after);
         Ok(self.complete(key, &claim, response, &stored).await)
     }
 
@@ -447,7 +455,7 @@ impl Idempotent<DynamoStore> {
         }
         let stored = serde_json::to_string(response)
             .map_err(|e| crate::repository::RepoError::Other(Box::new(e)))?;
-        let expires_at = now + self.config.expires_after;
+        let expires_at = later(now, self.config.expires_after);
         match self
             .store
             .commit_with(key, expires_at, &stored, effect, now)
@@ -462,12 +470,13 @@ impl Idempotent<DynamoStore> {
                 Begin::Completed {
                     request_hash,
                     response,
+                    expires_at,
                 },
                 effect,
             )) => {
                 if request_hash == key.request_hash() {
                     if let Some(effect) = effect
-                        && self.store.restore::<T>(&effect).await?
+                        && self.store.restore::<T>(effect, now).await?
                     {
                         #[cfg(feature = "tracing")]
                         tracing::warn!("restored the item a completed idempotency record outlived");
@@ -511,6 +520,12 @@ fn conflict<E>() -> RunError<E> {
 fn conflict_error() -> IdempotencyError {
     count_metric!(IdempotencyConflict);
     IdempotencyError::Conflict
+}
+
+/// `t + d`, or a time far beyond any record's life for a huge `d`.
+fn later(t: SystemTime, d: Duration) -> SystemTime {
+    t.checked_add(d)
+        .unwrap_or_else(|| SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX) * 4))
 }
 
 fn random_token() -> String {

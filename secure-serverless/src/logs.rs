@@ -548,7 +548,11 @@ impl LogSink for LogStore {
             Err(CommitError::Storage(e)) => Err(e),
             // A claim of `Idempotent::run` on the same key (another handler
             // sharing the table and the key): retry once it is done.
-            Err(CommitError::Idempotency(e)) => Err(RepoError::Unavailable(Box::new(e))),
+            Err(CommitError::Idempotency(e @ IdempotencyError::InProgress { .. })) => {
+                Err(RepoError::Unavailable(Box::new(e)))
+            }
+            // A stored receipt that does not read as one: not an outage.
+            Err(CommitError::Idempotency(e)) => Err(RepoError::Other(Box::new(e))),
         }
     }
 }

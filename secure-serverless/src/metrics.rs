@@ -27,6 +27,14 @@
 //!
 //! Counting is one relaxed atomic add on a fixed table: no lock, no
 //! allocation. The JSON is written by `serde_json` at flush.
+//!
+//! Two things a deployment must know: the lines carry no log level, so
+//! Lambda's log-level filter (`ApplicationLogLevel`) must let `INFO` through
+//! (the default) or the metrics are dropped with the rest; and an invocation
+//! that panics or times out does not flush, so its counts go out with the
+//! next invocation's line. CloudWatch Logs extracts the metrics from stdout
+//! without an agent:
+//! <https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Lambda.html>.
 
 use std::io::Write as _;
 use std::sync::OnceLock;
@@ -70,9 +78,9 @@ macro_rules! metrics {
 metrics! {
     /// `ColdStart`: a sandbox started (counted by [`init`]).
     ColdStart => "ColdStart";
-    /// `AuthorizerDecision[Outcome=allow]`: a policy that allows routes.
+    /// `AuthorizerDecision[Outcome=allow]`: the call at hand is allowed.
     DecisionAllow => "AuthorizerDecision", "Outcome" = "allow";
-    /// `AuthorizerDecision[Outcome=deny]`: a deny-everything policy.
+    /// `AuthorizerDecision[Outcome=deny]`: the call at hand is denied.
     DecisionDeny => "AuthorizerDecision", "Outcome" = "deny";
     /// `AuthorizerDecision[Outcome=unauthorized]`: a 401.
     DecisionUnauthorized => "AuthorizerDecision", "Outcome" = "unauthorized";

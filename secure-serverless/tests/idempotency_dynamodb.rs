@@ -453,3 +453,82 @@ async fn an_atomic_commit_writes_its_effect_once_and_restores_a_lost_one() {
     let back: Order = repo.get("ORDER#17", Some("ORDER")).await.unwrap();
     assert_eq!(back, order);
 }
+
+#[tokio::test]
+async fn a_sandbox_forgets_a_replayed_key_when_its_record_expires() {
+    let (store, _table) = store().await;
+    let config = IdempotencyConfig::default().expires_after(Duration::from_secs(2));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let handler = || {
+        let runs = runs.clone();
+        async move {
+            let n = runs.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, Never>(json!({"run": n}))
+        }
+    };
+    let start = std::time::Instant::now();
+    let a = Idempotent::new(store.clone(), config);
+    let b = Idempotent::new(store, config);
+    let k = key("k-forget");
+    assert_eq!(
+        a.run(&k, in_secs(5.0), handler).await.unwrap(),
+        Outcome::Executed(json!({"run": 0}))
+    );
+    // Sandbox B learns the key from the store 1.5 s later...
+    tokio::time::sleep(Duration::from_millis(1500).saturating_sub(start.elapsed())).await;
+    assert_eq!(
+        b.run(&k, in_secs(5.0), handler).await.unwrap(),
+        Outcome::Replayed(json!({"run": 0}))
+    );
+    // ...and forgets it with the record (2 s after the first run, DynamoDB's
+    // whole seconds rounding included), not 2 s after its own replay.
+    tokio::time::sleep(Duration::from_millis(3200).saturating_sub(start.elapsed())).await;
+    assert_eq!(
+        b.run(&k, in_secs(5.0), handler).await.unwrap(),
+        Outcome::Executed(json!({"run": 1}))
+    );
+}
+
+#[tokio::test]
+async fn the_query_string_is_part_of_the_request() {
+    let (store, _table) = store().await;
+    let layer = IdempotencyLayer::new(
+        store,
+        IdempotencyConfig::default().local_cache(0),
+        KeyFrom::<ProxyRequest>::header("idempotency-key"),
+        |e| ApiError::from(e).into_response(),
+    );
+    let mut svc = layer.layer(service_fn(|_: LambdaEvent<ProxyRequest>| async {
+        Ok::<ProxyResponse, lambda_runtime::Error>(json_response(201, &json!({"ok": true})))
+    }));
+    let with_query = |q: &[(&str, &str)]| {
+        let mut r = request(Some("pay-1"), "{}", Some("alice"));
+        let query: std::collections::HashMap<String, String> = q
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        r.query_string_parameters = query.into();
+        r
+    };
+    let mut call = async |req| svc.ready().await.unwrap().call(event(req)).await.unwrap();
+    assert_eq!(
+        call(with_query(&[("amount", "5"), ("to", "bob")]))
+            .await
+            .status_code,
+        201
+    );
+    // The same parameters in another order: the same request, a replay.
+    assert_eq!(
+        call(with_query(&[("to", "bob"), ("amount", "5")]))
+            .await
+            .status_code,
+        201
+    );
+    // Another amount with the same key and body: a conflict, never a replay.
+    assert_eq!(
+        call(with_query(&[("amount", "500"), ("to", "bob")]))
+            .await
+            .status_code,
+        409
+    );
+}

@@ -15,9 +15,10 @@
 //! Idempotency keys belong to the caller: the authorizer's issuer (`iss` in
 //! its context) and `principalId` scope them, so one caller can neither block
 //! nor probe another's keys. A request without a principal cannot use a key
-//! (400). Callers the authorizer cannot tell apart share one key space: in
-//! `AUTH_MODE=origin-secret-only` every caller is `cloudfront-origin`, and
-//! tokens without `sub` share `jwt-subject-unknown`.
+//! (400), and neither can a token without `sub` (all such tokens would share
+//! one key space). In `AUTH_MODE=origin-secret-only` the authorizer cannot
+//! tell callers apart: every caller is `cloudfront-origin` and they share one
+//! key space.
 //!
 //! | variable | meaning |
 //! |---|---|

@@ -37,11 +37,27 @@ struct Record {
     expires_at: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     response: Option<String>,
-    /// The item an atomic commit wrote with the response, as JSON, so a
-    /// replay can make sure it exists (see [`DynamoStore::restore`]).
+    /// The item an atomic commit wrote with the response (stored as a map,
+    /// not as escaped text), so a replay soon after can make sure it exists
+    /// (see [`DynamoStore::restore`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    effect: Option<String>,
+    effect: Option<serde_json::Value>,
+    /// When the atomic commit happened, Unix milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    committed_at: Option<u64>,
 }
+
+/// The item an atomic commit wrote, as its record keeps it.
+#[derive(Debug)]
+pub(super) struct Effect {
+    item: serde_json::Value,
+    committed_at: SystemTime,
+}
+
+/// How long after its commit an effect may be restored: long enough for a
+/// client's retries after an interrupted commit, short enough never to bring
+/// back an item that expired or was deleted on purpose.
+const RESTORE_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 impl Item for Record {
     const KEYS: KeySchema = IDEMPOTENCY_TABLE.keys;
@@ -99,7 +115,7 @@ impl DynamoStore {
         response: &str,
         effect: &T,
         now: SystemTime,
-    ) -> Result<Option<(Begin, Option<String>)>, RepoError> {
+    ) -> Result<Option<(Begin, Option<Effect>)>, RepoError> {
         let record = Record {
             pk: partition(key),
             sk: SORT.to_owned(),
@@ -109,7 +125,8 @@ impl DynamoStore {
             in_progress_until: 0,
             expires_at: seconds(expires_at),
             response: Some(response.to_owned()),
-            effect: Some(serde_json::to_string(effect).map_err(|e| RepoError::Other(Box::new(e)))?),
+            effect: Some(serde_json::to_value(effect).map_err(|e| RepoError::Other(Box::new(e)))?),
+            committed_at: Some(millis(now)),
         };
         Ok(self
             .repo
@@ -122,10 +139,21 @@ impl DynamoStore {
     /// its response is replayed: a create-only put of the record's copy,
     /// where `AlreadyExists` is the normal case. DynamoDB's transactions are
     /// atomic, so this only ever writes when a store is not (DynamoDB Local
-    /// killed mid-transaction can leave the record without its effect).
-    /// `Ok(true)` when it had to write.
-    pub(super) async fn restore<T: Item>(&self, effect: &str) -> Result<bool, RepoError> {
-        let item: T = serde_json::from_str(effect).map_err(|e| RepoError::Other(Box::new(e)))?;
+    /// killed mid-transaction can leave the record without its effect), and
+    /// only within [`RESTORE_WINDOW`] of the commit. `Ok(true)` when it wrote.
+    pub(super) async fn restore<T: Item>(
+        &self,
+        effect: Effect,
+        now: SystemTime,
+    ) -> Result<bool, RepoError> {
+        let recent = now
+            .duration_since(effect.committed_at)
+            .is_ok_and(|age| age <= RESTORE_WINDOW);
+        if !recent {
+            return Ok(false);
+        }
+        let item: T =
+            serde_json::from_value(effect.item).map_err(|e| RepoError::Other(Box::new(e)))?;
         match self.repo.put_new(&item).await {
             Ok(()) => Ok(true),
             Err(RepoError::AlreadyExists) => Ok(false),
@@ -174,14 +202,18 @@ fn free_at(now: SystemTime) -> Condition {
 }
 
 /// What a record that blocked a write says, and the effect it keeps.
-fn found(old: Record) -> (Begin, Option<String>) {
+fn found(old: Record) -> (Begin, Option<Effect>) {
     match (old.status.as_str(), old.response) {
         (COMPLETED, Some(response)) => (
             Begin::Completed {
                 request_hash: old.request_hash,
                 response,
+                expires_at: UNIX_EPOCH + std::time::Duration::from_secs(old.expires_at),
             },
-            old.effect,
+            old.effect.zip(old.committed_at).map(|(item, at)| Effect {
+                item,
+                committed_at: UNIX_EPOCH + std::time::Duration::from_millis(at),
+            }),
         ),
         _ => (
             Begin::InProgress {
@@ -219,6 +251,7 @@ impl IdempotencyStore for DynamoStore {
             expires_at: seconds(claim.expires_at),
             response: None,
             effect: None,
+            committed_at: None,
         };
         let old = match self.repo.put_if(&record, &free_at(now)).await {
             Ok(None) => return Ok(Begin::Started),
@@ -252,6 +285,7 @@ impl IdempotencyStore for DynamoStore {
             expires_at: seconds(claim.expires_at),
             response: Some(response.to_owned()),
             effect: None,
+            committed_at: None,
         };
         match self.repo.put_if(&record, &owned_by(claim)).await {
             Ok(None) => Ok(true),

@@ -134,28 +134,44 @@ impl<E> KeyFrom<E> {
 }
 
 impl<E: Serialize> KeyFrom<E> {
-    /// The key is the JSON of the values at `key_pointers` (RFC 6901 JSON
-    /// pointers into the event, e.g. `/order/id`), the caller the string at
-    /// `caller_pointer` (or none), and the request the whole event's JSON.
-    /// An event without any of the key's fields has no key; an event whose
-    /// caller pointer names nothing is refused ([`BadIdempotencyKey::NoCaller`]).
+    /// Keys from JSON fields of the event (RFC 6901 pointers, e.g.
+    /// `/order/id`): the key is the values at `key_pointers` (a missing one
+    /// counts as `null`; an event with none of them has no key), the request
+    /// it binds to is the values at `request_pointers` (`""` is the whole
+    /// event; leave out what changes between deliveries of the same request,
+    /// such as a request id), and the caller is the string at
+    /// `caller_pointer` (or none).
     ///
     /// ```
     /// use secure_serverless::idempotency::KeyFrom;
-    /// let keys = KeyFrom::<serde_json::Value>::json_fields(&["/order_id"], Some("/customer"));
-    /// let event = serde_json::json!({"order_id": 17, "customer": "c-9", "amount": 3});
-    /// assert!(keys.key_of(&event).unwrap().is_some());
+    /// let keys = KeyFrom::<serde_json::Value>::json_fields(&["/order_id"], &["/amount"], Some("/customer"));
+    /// let event = serde_json::json!({"order_id": 17, "customer": "c-9", "amount": 3, "delivery": "d-1"});
+    /// let retry = serde_json::json!({"order_id": 17, "customer": "c-9", "amount": 3, "delivery": "d-2"});
+    /// assert_eq!(keys.key_of(&event), keys.key_of(&retry)); // same key, same request
     /// ```
-    pub fn json_fields(key_pointers: &[&str], caller_pointer: Option<&str>) -> Self {
-        let pointers: Vec<String> = key_pointers.iter().map(|p| (*p).to_owned()).collect();
+    ///
+    /// An event whose caller pointer names no string is refused
+    /// ([`BadIdempotencyKey::NoCaller`]).
+    pub fn json_fields(
+        key_pointers: &[&str],
+        request_pointers: &[&str],
+        caller_pointer: Option<&str>,
+    ) -> Self {
+        let owned = |p: &[&str]| p.iter().map(|p| (*p).to_owned()).collect::<Vec<String>>();
+        let (key_pointers, request_pointers) = (owned(key_pointers), owned(request_pointers));
         let caller_pointer = caller_pointer.map(str::to_owned);
         KeyFrom::new(move |event: &E| {
             let Ok(value) = serde_json::to_value(event) else {
                 return Err(BadIdempotencyKey::Malformed);
             };
-            let fields: Vec<&serde_json::Value> =
-                pointers.iter().filter_map(|p| value.pointer(p)).collect();
-            if fields.is_empty() {
+            let at = |pointers: &[String]| -> Vec<&serde_json::Value> {
+                pointers
+                    .iter()
+                    .map(|p| value.pointer(p).unwrap_or(&serde_json::Value::Null))
+                    .collect()
+            };
+            let fields = at(&key_pointers);
+            if fields.iter().all(|v| v.is_null()) {
                 return Ok(None);
             }
             let caller = match &caller_pointer {
@@ -169,7 +185,8 @@ impl<E: Serialize> KeyFrom<E> {
             let key = serde_json::to_string(&fields).map_err(|_| BadIdempotencyKey::Malformed)?;
             // A digest of the fields, so any value (however long) makes a key.
             let key = hex::encode(Sha256::digest(key.as_bytes()));
-            let request = serde_json::to_vec(&value).map_err(|_| BadIdempotencyKey::Malformed)?;
+            let request = serde_json::to_vec(&at(&request_pointers))
+                .map_err(|_| BadIdempotencyKey::Malformed)?;
             IdempotencyKey::new(&key, caller, &request).map(Some)
         })
     }

@@ -12,14 +12,25 @@ struct Entry {
     expires_at: SystemTime,
 }
 
-/// Up to `capacity` completed keys, each until its record expires. When
-/// full, an expired entry goes first, else an arbitrary one: a miss only
-/// costs the store call the cache saves.
+/// Up to `capacity` completed keys and [`BYTE_BUDGET`] bytes of responses,
+/// each until its record expires. When full, an expired entry goes first,
+/// else an arbitrary one: a miss only costs the store call the cache saves.
 #[derive(Debug)]
 pub(super) struct LocalCache {
     capacity: usize,
-    entries: Mutex<HashMap<String, Entry>>,
+    entries: Mutex<Entries>,
 }
+
+#[derive(Debug, Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    bytes: usize,
+}
+
+/// The most response bytes the cache holds (a Lambda sandbox may have 128 MB).
+const BYTE_BUDGET: usize = 8 * 1024 * 1024;
+/// Responses over this are never cached (they would crowd out the rest).
+const LARGEST_ENTRY: usize = BYTE_BUDGET / 16;
 
 /// What the cache knows of a key.
 pub(super) enum Cached {
@@ -36,13 +47,13 @@ impl LocalCache {
     pub(super) fn new(capacity: usize) -> Self {
         LocalCache {
             capacity,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
         }
     }
 
     pub(super) fn get(&self, digest: &str, now: SystemTime) -> Cached {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        match entries.get(digest) {
+        match entries.map.get(digest) {
             Some(e) if e.expires_at > now => Cached::Completed {
                 request_hash: e.request_hash.clone(),
                 response: e.response.clone(),
@@ -59,21 +70,31 @@ impl LocalCache {
         expires_at: SystemTime,
         now: SystemTime,
     ) {
-        if self.capacity == 0 {
+        let size = digest.len() + request_hash.len() + response.len();
+        if self.capacity == 0 || size > LARGEST_ENTRY {
             return;
         }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= self.capacity && !entries.contains_key(digest) {
+        let entries = &mut *entries;
+        if let Some(old) = entries.map.remove(digest) {
+            entries.bytes -= digest.len() + old.request_hash.len() + old.response.len();
+        }
+        while !entries.map.is_empty()
+            && (entries.map.len() >= self.capacity || entries.bytes + size > BYTE_BUDGET)
+        {
             let victim = entries
+                .map
                 .iter()
                 .find(|(_, e)| e.expires_at <= now)
-                .or_else(|| entries.iter().next())
+                .or_else(|| entries.map.iter().next())
                 .map(|(k, _)| k.clone());
-            if let Some(victim) = victim {
-                entries.remove(&victim);
+            let Some(victim) = victim else { break };
+            if let Some(e) = entries.map.remove(&victim) {
+                entries.bytes -= victim.len() + e.request_hash.len() + e.response.len();
             }
         }
-        entries.insert(
+        entries.bytes += size;
+        entries.map.insert(
             digest.to_owned(),
             Entry {
                 request_hash: request_hash.to_owned(),

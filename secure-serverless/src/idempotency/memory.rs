@@ -7,6 +7,9 @@ use std::time::SystemTime;
 use super::key::IdempotencyKey;
 use super::store::{Begin, Claim, IdempotencyStore, StoreError};
 
+/// Expired records are swept out when the store reaches this many.
+const SWEEP_AT: usize = 4096;
+
 #[derive(Debug, Clone)]
 struct Record {
     request_hash: String,
@@ -51,6 +54,7 @@ impl IdempotencyStore for MemoryStore {
                     Some(response) => Begin::Completed {
                         request_hash: r.request_hash.clone(),
                         response: response.clone(),
+                        expires_at: r.expires_at,
                     },
                     None => Begin::InProgress {
                         request_hash: r.request_hash.clone(),
@@ -58,6 +62,9 @@ impl IdempotencyStore for MemoryStore {
                     },
                 });
             }
+        }
+        if records.len() >= SWEEP_AT {
+            records.retain(|_, r| r.expires_at >= now);
         }
         records.insert(
             key.digest().to_owned(),
@@ -82,6 +89,7 @@ impl IdempotencyStore for MemoryStore {
         match records.get_mut(key.digest()) {
             Some(r) if r.claim == claim.token && r.response.is_none() => {
                 r.response = Some(response.to_owned());
+                r.expires_at = claim.expires_at;
                 Ok(true)
             }
             _ => Ok(false),

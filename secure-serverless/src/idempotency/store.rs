@@ -40,6 +40,8 @@ pub enum Begin {
         request_hash: String,
         /// The stored response, exactly as the handler's response serialised.
         response: String,
+        /// When the record expires (the key is forgotten).
+        expires_at: SystemTime,
     },
 }
 

@@ -89,9 +89,12 @@ fn keys_are_checked_scoped_and_bound() {
 
 #[test]
 fn json_fields_make_keys_from_the_event() {
-    let keys = KeyFrom::<Value>::json_fields(&["/order", "/line"], Some("/customer"));
-    let e = json!({"order": 7, "line": "a", "customer": "c1", "amount": 3});
+    let keys = KeyFrom::<Value>::json_fields(&["/order", "/line"], &["/amount"], Some("/customer"));
+    let e = json!({"order": 7, "line": "a", "customer": "c1", "amount": 3, "delivery": "d1"});
     let k = keys.key_of(&e).unwrap().unwrap();
+    // A redelivery (another delivery id): the same key and request.
+    let again = json!({"order": 7, "line": "a", "customer": "c1", "amount": 3, "delivery": "d2"});
+    assert_eq!(keys.key_of(&again).unwrap().unwrap(), k);
     // Another amount: same key, another request (a conflict, not a replay).
     let e2 = json!({"order": 7, "line": "a", "customer": "c1", "amount": 4});
     let k2 = keys.key_of(&e2).unwrap().unwrap();
@@ -100,6 +103,16 @@ fn json_fields_make_keys_from_the_event() {
     // Another customer: another key.
     let e3 = json!({"order": 7, "line": "a", "customer": "c2", "amount": 3});
     assert_ne!(keys.key_of(&e3).unwrap().unwrap().digest(), k.digest());
+    // A missing field is null, not dropped: {order: 7} and {line: 7} differ.
+    let only_order = keys
+        .key_of(&json!({"order": 7, "customer": "c1"}))
+        .unwrap()
+        .unwrap();
+    let only_line = keys
+        .key_of(&json!({"line": 7, "customer": "c1"}))
+        .unwrap()
+        .unwrap();
+    assert_ne!(only_order.digest(), only_line.digest());
     // No key fields: no key; key fields without a caller: refused.
     assert_eq!(keys.key_of(&json!({"customer": "c1"})).unwrap(), None);
     assert_eq!(
