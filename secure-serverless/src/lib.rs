@@ -74,6 +74,10 @@ mod headers;
 #[cfg_attr(docsrs, doc(cfg(feature = "authorizer")))]
 pub mod authorizer;
 
+#[cfg(feature = "bearer")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bearer")))]
+pub mod bearer;
+
 #[cfg(feature = "cursor")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cursor")))]
 pub mod cursor;
@@ -115,6 +119,8 @@ pub use arn::MethodArn;
 pub use authorizer::{
     Authorizer, AuthorizerBuilder, AuthorizerConfigError, AuthorizerError, RouteTable,
 };
+#[cfg(feature = "bearer")]
+pub use bearer::{BearerAuth, Caller};
 pub use config::{ConfigError, Vars};
 #[cfg(feature = "cursor")]
 pub use cursor::{CursorError, CursorKey};

@@ -61,6 +61,28 @@ impl RouteTable {
         self.routes.iter().map(|(m, p, _)| (m.as_str(), p.as_str()))
     }
 
+    /// The scopes that may call the route a request for `method` and the
+    /// concrete `path` (`/items/17`) reaches, matched as API Gateway matches
+    /// routes: `{name}` is one path segment, `{name+}` the rest of the path,
+    /// method `ANY` or `*` any method, and the most specific route wins
+    /// (more literal segments, then fewer greedy ones). `None`: no route.
+    pub fn scopes_for_request(&self, method: &str, path: &str) -> Option<&BTreeSet<String>> {
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let mut best: Option<((usize, bool), &BTreeSet<String>)> = None;
+        for (m, template, scopes) in &self.routes {
+            if m != method && m != "ANY" && m != "*" {
+                continue;
+            }
+            let Some(rank) = template_rank(template, path) else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|(b, _)| rank > *b) {
+                best = Some((rank, scopes));
+            }
+        }
+        best.map(|(_, scopes)| scopes)
+    }
+
     /// Whether `scopes` grant `method` on `path`.
     pub fn permits(&self, method: &str, path: &str, scopes: &BTreeSet<String>) -> bool {
         let path = path.strip_prefix('/').unwrap_or(path);
@@ -96,5 +118,55 @@ impl RouteTable {
             b = b.statement(crate::policy::Effect::Deny, deny, None);
         }
         b
+    }
+}
+
+/// How well `template` (without its leading `/`) matches the concrete
+/// `path`: (literal segments, no greedy segment), or `None`.
+fn template_rank(template: &str, path: &str) -> Option<(usize, bool)> {
+    let mut literal = 0;
+    let mut t = template.split('/');
+    let mut p = path.split('/');
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return Some((literal, true)),
+            (Some(seg), Some(value)) if seg.starts_with('{') && seg.ends_with("+}") => {
+                let rest_ok = !value.is_empty() && t.next().is_none();
+                return rest_ok.then_some((literal, false));
+            }
+            (Some(seg), Some(value)) if seg.starts_with('{') && seg.ends_with('}') => {
+                if value.is_empty() {
+                    return None;
+                }
+            }
+            (Some(seg), Some(value)) if seg == value => literal += 1,
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_find_their_most_specific_route() {
+        let t = RouteTable::new()
+            .route("GET", "/items/{id}", ["read"])
+            .route("GET", "/items/mine", ["me"])
+            .route("ANY", "/files/{path+}", ["files"])
+            .route("POST", "/log", ["write"]);
+        let scopes = |m: &str, p: &str| {
+            t.scopes_for_request(m, p)
+                .map(|s| s.iter().cloned().collect::<Vec<_>>())
+        };
+        assert_eq!(scopes("GET", "/items/17"), Some(vec!["read".into()]));
+        assert_eq!(scopes("GET", "/items/mine"), Some(vec!["me".into()]));
+        assert_eq!(scopes("DELETE", "/files/a/b/c"), Some(vec!["files".into()]));
+        assert_eq!(scopes("POST", "/log"), Some(vec!["write".into()]));
+        assert_eq!(scopes("GET", "/log"), None);
+        assert_eq!(scopes("GET", "/items/"), None);
+        assert_eq!(scopes("GET", "/items/17/x"), None);
+        assert_eq!(scopes("GET", "/files"), None);
     }
 }
