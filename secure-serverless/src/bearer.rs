@@ -2,8 +2,9 @@
 //! Lambda (Function URLs, ALB targets) and for HTTP API routes behind API
 //! Gateway's built-in JWT authorizer: a tower layer for `lambda_http`.
 //!
-//! [`BearerAuth`] finds the caller (a bearer JWT it verifies itself, or the
-//! claims API Gateway's JWT authorizer verified), checks the route's scopes
+//! [`BearerAuth`] finds the caller (a bearer JWT it verifies itself, the
+//! claims API Gateway's JWT authorizer verified, or an ALB's
+//! `x-amzn-oidc-data` header it verifies), checks the route's scopes
 //! in a [`RouteTable`], puts the [`Caller`] in the request's extensions
 //! (never in a global) and calls the handler; otherwise it answers as
 //! RFC 6750 says (<https://www.rfc-editor.org/rfc/rfc6750#section-3>), with
@@ -48,7 +49,7 @@ use lambda_http::{Body, Request, RequestExt as _, Response};
 use serde_json::{Map, Value};
 
 use crate::authorizer::RouteTable;
-use crate::jwt::{JwtError, JwtVerifier};
+use crate::jwt::{AlbVerifier, JwtError, JwtVerifier};
 
 /// The authenticated caller, in the request's extensions.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +82,8 @@ enum Source {
     /// The claims HTTP API's JWT authorizer verified
     /// (`requestContext.authorizer.jwt`).
     GatewayJwtAuthorizer,
+    /// An Application Load Balancer's `x-amzn-oidc-data`, verified here.
+    Alb(AlbVerifier),
 }
 
 /// A realm that cannot be written inside a quoted `WWW-Authenticate` value.
@@ -127,6 +130,16 @@ impl BearerAuth {
         Self::new(Source::GatewayJwtAuthorizer, routes, realm)
     }
 
+    /// Verifies the `x-amzn-oidc-data` header an Application Load Balancer
+    /// adds after OIDC authentication (see [`AlbVerifier`]); scopes come from
+    /// the identity provider's `scope` claim, when it sends one.
+    ///
+    /// # Errors
+    /// [`BadRealm`].
+    pub fn behind_alb(alb: AlbVerifier, routes: RouteTable, realm: &str) -> Result<Self, BadRealm> {
+        Self::new(Source::Alb(alb), routes, realm)
+    }
+
     fn new(source: Source, routes: RouteTable, realm: &str) -> Result<Self, BadRealm> {
         let ok = (1..=64).contains(&realm.len())
             && realm
@@ -150,6 +163,7 @@ impl BearerAuth {
         let caller = match &shared.source {
             Source::Verify(verifier) => verify(verifier, req).await,
             Source::GatewayJwtAuthorizer => gateway_claims(req).ok_or(Refusal::Missing),
+            Source::Alb(alb) => alb_claims(alb, req).await,
         };
         let caller = match caller {
             Ok(c) => c,
@@ -291,6 +305,29 @@ async fn verify(verifier: &JwtVerifier, req: &Request) -> Result<Caller, Refusal
         Ok(claims) => Ok(Caller {
             subject: claims.subject().to_owned(),
             scopes: claims.scopes().clone(),
+            claims: claims.claims().clone(),
+        }),
+        Err(JwtError::KeySetUnavailable(_)) => Err(Refusal::Unavailable),
+        Err(e) => Err(Refusal::Invalid(e.reason())),
+    }
+}
+
+/// The claims of a verified `x-amzn-oidc-data` header.
+async fn alb_claims(alb: &AlbVerifier, req: &Request) -> Result<Caller, Refusal> {
+    let mut values = req.headers().get_all("x-amzn-oidc-data").iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return Err(Refusal::Missing);
+    };
+    let value = value.to_str().map_err(|_| Refusal::Invalid("malformed"))?;
+    match alb.verify(value).await {
+        Ok(claims) => Ok(Caller {
+            subject: claims.subject().to_owned(),
+            scopes: claims
+                .claims()
+                .get("scope")
+                .and_then(Value::as_str)
+                .map(|s| s.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
             claims: claims.claims().clone(),
         }),
         Err(JwtError::KeySetUnavailable(_)) => Err(Refusal::Unavailable),

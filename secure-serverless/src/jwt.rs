@@ -66,6 +66,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "jwks-https")]
+mod alb;
 mod alg;
 mod cache;
 mod claims;
@@ -87,6 +89,9 @@ mod tests;
 #[cfg(doc)]
 use jsonwebtoken::{Algorithm, DecodingKey};
 
+#[cfg(feature = "jwks-https")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks-https")))]
+pub use alb::{AlbClaims, AlbVerifier};
 pub use claims::VerifiedClaims;
 pub use config::{
     DEFAULT_KEY_MAX_AGE, DEFAULT_MAX_TOKEN_BYTES, DEFAULT_MIN_REFRESH_INTERVAL, DEFAULT_STALE_FOR,

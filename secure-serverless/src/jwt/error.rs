@@ -197,6 +197,9 @@ pub enum JwtConfigError {
     /// An OpenID issuer that is not an `https` URL without query or fragment.
     #[error("issuer must be an https URL without query or fragment: {0}")]
     InvalidIssuerUrl(String),
+    /// Not an Application Load Balancer ARN.
+    #[error("not an Application Load Balancer ARN: {0}")]
+    InvalidAlbArn(String),
     /// Two verifiers given to [`JwtVerifier::any_of`] accept the same issuer.
     #[error("issuer {0:?} is configured twice")]
     DuplicateIssuer(String),

@@ -137,6 +137,10 @@ impl HttpsTarget {
         })
     }
 
+    pub(super) fn host(&self) -> &str {
+        &self.host
+    }
+
     pub(super) fn tls(&self) -> Arc<ClientConfig> {
         Arc::clone(&self.tls)
     }
