@@ -1,4 +1,6 @@
-//! The authorizer Lambda: origin secret + optional bearer JWT -> IAM policy.
+//! The authorizer Lambda for every API Gateway front door (REST `TOKEN` and
+//! `REQUEST`, HTTP API 1.0 and 2.0, WebSocket `$connect`): origin secret +
+//! bearer JWT -> the answer that door expects.
 //!
 //! All decisions are made by [`secure_serverless::authorizer`]; this crate
 //! only reads its configuration and logs outcomes (never a secret, a token or
@@ -18,7 +20,8 @@
 //! | `JWKS_URL` | the issuer's JWKS over HTTPS, for one issuer (default: each issuer's `jwks_uri` from its OpenID discovery document, `{issuer}/.well-known/openid-configuration`, whose `issuer` must match exactly) |
 //! | `JWKS_FILE` / `JWKS` | instead: the JWKS document as a file, or the JSON itself (one issuer) |
 //! | `JWKS_LOAD` | `init` (default: keys fetched at cold start, an unreachable issuer is an init error) or `first-request` (fetched by the first request that needs them) |
-//! | `AUTH_MODE` | `jwt` (the default) or `origin-secret-only`: every caller that carries the origin header may call every route |
+//! | `AUTH_MODE` | `jwt` (the default), `origin-secret-only` (every caller that carries the origin header may call every route) or `jwt-only` (no origin secret: for a REST `TOKEN` authorizer, or an API without CloudFront in front; the origin-secret settings must then be unset) |
+//! | `HTTP_API_RESPONSES` | HTTP API payload 2.0 answers: `policy` (default, IAM policies over every route, safe with any cache), `simple-keyed-by-route` (simple responses; the authorizer's identity sources must include `$context.routeKey`, checked on every event) or `simple-cache-off` (simple responses; the authorizer's cache must be off) |
 //!
 //! The authorizer fails closed: a missing or blank security setting stops it
 //! at start-up with an error naming the setting (Lambda then reports an init
@@ -30,7 +33,8 @@ use std::time::Duration;
 
 use lambda_runtime::{Error, LambdaEvent};
 use secure_serverless::authorizer::{
-    Authorizer as Decider, AuthorizerError, Outcome, RequestEvent, RouteTable,
+    Authorizer as Decider, AuthorizerError, AuthorizerEvent, AuthorizerResponse, HttpApiResponses,
+    Outcome, RequestEvent, RouteTable, SimpleCaching,
 };
 use secure_serverless::config::{ConfigError, Vars};
 use secure_serverless::jwt::{
@@ -40,11 +44,13 @@ use secure_serverless::lambda_log;
 use secure_serverless::secret_source::{AnySource, CachedSecrets};
 use serde_json::Value;
 
-/// The API's routes and the scopes that may call them.
+/// The API's routes and the scopes that may call them (`$connect` for a
+/// WebSocket API that streams the logs).
 pub fn routes() -> RouteTable {
     RouteTable::new()
         .route("POST", "/log", ["logs:write"])
         .route("GET", "/stats", ["logs:read"])
+        .connect(["logs:read"])
 }
 
 /// Everything the handler needs, built once per cold start.
@@ -60,6 +66,9 @@ pub enum AuthMode {
     Jwt,
     /// Origin secret only: every caller through CloudFront may call every route.
     OriginSecretOnly,
+    /// A bearer JWT and no origin secret: for a REST `TOKEN` authorizer (its
+    /// events carry no other header) or an API without CloudFront in front.
+    JwtOnly,
 }
 
 impl AuthMode {
@@ -71,9 +80,10 @@ impl AuthMode {
         match vars.optional("AUTH_MODE")?.as_deref() {
             None | Some("jwt") => Ok(AuthMode::Jwt),
             Some("origin-secret-only") => Ok(AuthMode::OriginSecretOnly),
+            Some("jwt-only") => Ok(AuthMode::JwtOnly),
             Some(_) => Err(ConfigError::invalid(
                 "AUTH_MODE",
-                "jwt or origin-secret-only",
+                "jwt, origin-secret-only or jwt-only",
             )),
         }
     }
@@ -101,22 +111,65 @@ impl Authorizer {
     /// A missing or blank security setting (named in the error), a bad JWT
     /// configuration or an unreadable JWKS.
     pub async fn from_vars(vars: &Vars<'_>) -> Result<Self, Error> {
-        let source = AnySource::from_vars("ORIGIN_SECRET", vars)?;
-        let ttl = vars
-            .number_in::<u64>("SECRET_CACHE_TTL_SECONDS", 0..=3600)?
-            .unwrap_or(60);
-        let grace = vars
-            .number_in::<u64>("PREVIOUS_SECRET_GRACE_SECONDS", 60..=86_400)?
-            .map_or(
-                secure_serverless::secret_source::DEFAULT_PREVIOUS_GRACE,
-                Duration::from_secs,
+        let mode = AuthMode::from_vars(vars)?;
+        let mut decider = if mode == AuthMode::JwtOnly {
+            // No origin secret in this mode: one configured anyway is a
+            // mistake worth stopping for, not a setting to ignore.
+            for name in [
+                "ORIGIN_SECRET",
+                "ORIGIN_SECRET_ID",
+                "ORIGIN_SECRET_FILE",
+                "ORIGIN_SECRET_PREVIOUS",
+                "ORIGIN_HEADER",
+            ] {
+                if vars.raw(name).is_some() {
+                    return Err(ConfigError::invalid(
+                        name,
+                        "unset when AUTH_MODE is jwt-only (no origin secret is checked in that mode)",
+                    )
+                    .into());
+                }
+            }
+            tracing::warn!(
+                auth_mode = "jwt-only",
+                "AUTH_MODE=jwt-only: no origin secret is checked; the bearer token alone decides"
             );
-        let secrets = CachedSecrets::new(source, Duration::from_secs(ttl)).previous_grace(grace);
-        let mut decider = Decider::builder(routes(), secrets);
-        if let Some(header) = vars.optional("ORIGIN_HEADER")? {
-            decider = decider.origin_header(&header);
-        }
-        let (decider, issuers) = match AuthMode::from_vars(vars)? {
+            Decider::jwt_only(routes())
+        } else {
+            let source = AnySource::from_vars("ORIGIN_SECRET", vars)?;
+            let ttl = vars
+                .number_in::<u64>("SECRET_CACHE_TTL_SECONDS", 0..=3600)?
+                .unwrap_or(60);
+            let grace = vars
+                .number_in::<u64>("PREVIOUS_SECRET_GRACE_SECONDS", 60..=86_400)?
+                .map_or(
+                    secure_serverless::secret_source::DEFAULT_PREVIOUS_GRACE,
+                    Duration::from_secs,
+                );
+            let secrets =
+                CachedSecrets::new(source, Duration::from_secs(ttl)).previous_grace(grace);
+            let mut decider = Decider::builder(routes(), secrets);
+            if let Some(header) = vars.optional("ORIGIN_HEADER")? {
+                decider = decider.origin_header(&header);
+            }
+            decider
+        };
+        decider =
+            decider.http_api_responses(match vars.optional("HTTP_API_RESPONSES")?.as_deref() {
+                None | Some("policy") => HttpApiResponses::Policy,
+                Some("simple-keyed-by-route") => {
+                    HttpApiResponses::Simple(SimpleCaching::KeyedByRoute)
+                }
+                Some("simple-cache-off") => HttpApiResponses::Simple(SimpleCaching::Off),
+                Some(_) => {
+                    return Err(ConfigError::invalid(
+                        "HTTP_API_RESPONSES",
+                        "policy, simple-keyed-by-route or simple-cache-off",
+                    )
+                    .into());
+                }
+            });
+        let (decider, issuers) = match mode {
             AuthMode::OriginSecretOnly => {
                 for name in ["JWT_ISSUER", "JWT_AUDIENCE", "JWT_TOKEN_USE", "JWT_TYP"] {
                     if vars.raw(name).is_some() {
@@ -133,7 +186,7 @@ impl Authorizer {
                 );
                 (decider.origin_secret_only(), 0)
             }
-            AuthMode::Jwt => {
+            AuthMode::Jwt | AuthMode::JwtOnly => {
                 let issuers = vars.list("JWT_ISSUER")?.ok_or_else(|| {
                     ConfigError::invalid(
                         "JWT_ISSUER",
@@ -210,54 +263,83 @@ impl Authorizer {
             }
         };
         let decider = decider.build()?;
-        let auth_mode = if issuers == 0 {
-            "origin-secret-only"
-        } else {
-            "jwt"
+        let auth_mode = match mode {
+            AuthMode::Jwt => "jwt",
+            AuthMode::OriginSecretOnly => "origin-secret-only",
+            AuthMode::JwtOnly => "jwt-only",
         };
         tracing::info!(auth_mode, issuers, "authorizer configured");
         Ok(Authorizer { decider })
     }
 
-    /// Decides one REQUEST event: the policy JSON for API Gateway, or an
-    /// error whose message is `Unauthorized` (401) or anything else (500).
+    /// Decides one REST `REQUEST` event: the policy JSON for API Gateway, or
+    /// an error whose message is `Unauthorized` (401) or anything else (500).
     ///
     /// # Errors
     /// As described above.
     pub async fn decide(&self, event: &RequestEvent) -> Result<Value, Error> {
-        match self.decider.decide(event).await {
-            Ok((policy, outcome)) => {
-                match &outcome {
-                    Outcome::OriginRejected(check) => {
-                        tracing::info!(decision = "deny", origin = ?check, "origin secret not accepted")
-                    }
-                    Outcome::Jwt { secret } | Outcome::OriginOnly { secret } => {
-                        tracing::info!(decision = "policy", principal = policy.principal_id(), secret_version = ?secret, "caller accepted");
-                    }
-                    other => {
-                        tracing::info!(decision = "policy", principal = policy.principal_id(), outcome = ?other, "caller accepted");
-                    }
+        let decision = self.decider.decide(event).await;
+        answer(decision.map(|(policy, outcome)| (AuthorizerResponse::Policy(policy), outcome)))
+    }
+
+    /// Decides an event from any front door (REST `TOKEN` or `REQUEST`,
+    /// HTTP API 1.0 or 2.0, WebSocket `$connect`): the answer JSON that
+    /// door expects, or an error as [`decide`](Self::decide).
+    ///
+    /// # Errors
+    /// An event of no known kind, and as [`decide`](Self::decide).
+    pub async fn decide_any(&self, event: Value) -> Result<Value, Error> {
+        let event = AuthorizerEvent::from_json(event).inspect_err(|e| {
+            tracing::error!(error = %e, reason = "bad_event", "not an authorizer event");
+        })?;
+        answer(self.decider.decide_event(&event).await)
+    }
+}
+
+/// The answer JSON, with one log line saying what was decided (never a
+/// secret, a token or a header value).
+fn answer(
+    decision: Result<(AuthorizerResponse, Outcome), AuthorizerError>,
+) -> Result<Value, Error> {
+    match decision {
+        Ok((answer, outcome)) => {
+            let principal = match &answer {
+                AuthorizerResponse::Policy(p) => p.principal_id().to_owned(),
+                _ => String::new(),
+            };
+            match &outcome {
+                Outcome::OriginRejected(check) => {
+                    tracing::info!(decision = "deny", origin = ?check, "origin secret not accepted")
                 }
-                Ok(serde_json::to_value(policy.rest_response())?)
+                Outcome::TokenRefused { reason } => {
+                    tracing::info!(decision = "deny", reason, "caller not authenticated")
+                }
+                Outcome::Jwt { secret } | Outcome::OriginOnly { secret } => {
+                    tracing::info!(decision = "policy", principal, secret_version = ?secret, "caller accepted");
+                }
+                other => {
+                    tracing::info!(decision = "policy", principal, outcome = ?other, "caller accepted");
+                }
             }
-            Err(e @ AuthorizerError::Unauthorized(_)) => {
-                let reason = e.reason();
-                let detail = match &e {
-                    AuthorizerError::Unauthorized(Some(jwt)) => jwt.to_string(),
-                    _ => "no bearer token".to_owned(),
-                };
-                tracing::info!(
-                    decision = "unauthorized",
-                    reason,
-                    detail,
-                    "caller not authenticated"
-                );
-                Err(e.into())
-            }
-            Err(e) => {
-                tracing::error!(error = %e, reason = e.reason(), "cannot decide");
-                Err(e.into())
-            }
+            Ok(answer.to_json())
+        }
+        Err(e @ AuthorizerError::Unauthorized(_)) => {
+            let reason = e.reason();
+            let detail = match &e {
+                AuthorizerError::Unauthorized(Some(jwt)) => jwt.to_string(),
+                _ => "no bearer token".to_owned(),
+            };
+            tracing::info!(
+                decision = "unauthorized",
+                reason,
+                detail,
+                "caller not authenticated"
+            );
+            Err(e.into())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, reason = e.reason(), "cannot decide");
+            Err(e.into())
         }
     }
 }
@@ -266,6 +348,7 @@ impl Authorizer {
 ///
 /// # Errors
 /// See [`Authorizer::decide`].
-pub async fn handler(state: &Authorizer, event: LambdaEvent<RequestEvent>) -> Result<Value, Error> {
-    lambda_log::invocation(&event.context, state.decide(&event.payload)).await
+pub async fn handler(state: &Authorizer, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let (payload, context) = event.into_parts();
+    lambda_log::invocation(&context, state.decide_any(payload)).await
 }

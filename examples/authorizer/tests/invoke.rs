@@ -6,6 +6,7 @@
 
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use secure_serverless::authorizer::{ResponseFormat, validate_response};
 use secure_serverless::policy::{Decision, Policy};
 use serde_json::{Value, json};
 use test_support::lambda::LambdaProcess;
@@ -450,4 +451,148 @@ fn log_lines_and_metrics_carry_the_invocation() {
             );
         }
     }
+}
+
+/// A door's event with the placeholders filled.
+fn door_event(name: &str, token: &str, origin: &str) -> String {
+    std::fs::read_to_string(event_file(name))
+        .unwrap()
+        .replace("Bearer TOKEN", &format!("Bearer {token}"))
+        .replace("\"ORIGIN\"", &format!("\"{origin}\""))
+}
+
+fn checked(stdout: &str, format: ResponseFormat) -> Value {
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    validate_response(format, &v).unwrap_or_else(|e| panic!("API Gateway would refuse {v}: {e}"));
+    v
+}
+
+/// Every front door's documented event through the Runtime API: the answer
+/// is the format that door expects, API Gateway would accept it, and it
+/// allows exactly what the token's scopes grant.
+#[test]
+fn every_front_door_through_the_runtime_api() {
+    let (jwks, key) = jwks_and_key();
+    let jwt_env = [
+        ("JWT_ISSUER", "https://issuer.example"),
+        ("JWT_AUDIENCE", "logs-api"),
+        ("JWKS", jwks.as_str()),
+    ];
+    let reader = token(&key, "logs:read");
+    let http = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/$default";
+
+    let mut env = vec![("ORIGIN_SECRET", CURRENT)];
+    env.extend(jwt_env);
+    let mut f = LambdaProcess::start(BIN, &env);
+    for name in ["http-v1", "http-v2"] {
+        let out = f.invoke_json(&door_event(name, &reader, CURRENT));
+        assert!(out.success, "{name}: {out:?}");
+        let p = Policy::from_response_json(&checked(&out.stdout, ResponseFormat::Policy)).unwrap();
+        assert_eq!(
+            p.evaluate_str(&format!("{http}/GET/stats")),
+            Decision::Allow,
+            "{name}"
+        );
+        assert_eq!(
+            p.evaluate_str(&format!("{http}/POST/log")),
+            Decision::ExplicitDeny,
+            "{name}"
+        );
+        // A forged token: HTTP APIs get a denial (403), not an error.
+        let out = f.invoke_json(&door_event(name, "forged.token.value", CURRENT));
+        assert!(out.success, "{name}: {out:?}");
+        let p = Policy::from_response_json(&checked(&out.stdout, ResponseFormat::Policy)).unwrap();
+        assert!(!p.evaluate_str(&format!("{http}/GET/stats")).is_allowed());
+    }
+    let connect = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/production/$connect";
+    let out = f.invoke_json(&door_event("websocket-connect", &reader, CURRENT));
+    let v = checked(&out.stdout, ResponseFormat::WebSocketPolicy);
+    assert_eq!(
+        v["policyDocument"]["Statement"][0]["Resource"],
+        json!([connect])
+    );
+    assert_eq!(
+        Policy::from_response_json(&v)
+            .unwrap()
+            .evaluate_str(connect),
+        Decision::Allow
+    );
+    let writer = token(&key, "logs:write");
+    let out = f.invoke_json(&door_event("websocket-connect", &writer, CURRENT));
+    let v = checked(&out.stdout, ResponseFormat::WebSocketPolicy);
+    assert_eq!(
+        Policy::from_response_json(&v)
+            .unwrap()
+            .evaluate_str(connect),
+        Decision::ExplicitDeny
+    );
+    // A TOKEN event cannot carry the origin secret: this configuration refuses it.
+    assert!(
+        !f.invoke_json(&door_event("rest-token", &reader, CURRENT))
+            .success
+    );
+    drop(f);
+
+    // Simple responses, keyed by route.
+    let mut env = vec![
+        ("ORIGIN_SECRET", CURRENT),
+        ("HTTP_API_RESPONSES", "simple-keyed-by-route"),
+    ];
+    env.extend(jwt_env);
+    let mut f = LambdaProcess::start(BIN, &env);
+    let out = f.invoke_json(&door_event("http-v2", &reader, CURRENT));
+    let v = checked(&out.stdout, ResponseFormat::HttpSimple);
+    assert_eq!(v["isAuthorized"], json!(true));
+    let mut unkeyed: Value =
+        serde_json::from_str(&door_event("http-v2", &reader, CURRENT)).unwrap();
+    unkeyed["identitySource"] = json!([format!("Bearer {reader}")]);
+    assert!(
+        !f.invoke_json(&unkeyed.to_string()).success,
+        "a simple response the cache could replay elsewhere"
+    );
+    drop(f);
+
+    // REST TOKEN with AUTH_MODE=jwt-only.
+    let mut env = vec![("AUTH_MODE", "jwt-only")];
+    env.extend(jwt_env);
+    let mut f = LambdaProcess::start(BIN, &env);
+    let rest = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod";
+    let out = f.invoke_json(&door_event("rest-token", &reader, CURRENT));
+    let p = Policy::from_response_json(&checked(&out.stdout, ResponseFormat::Policy)).unwrap();
+    assert_eq!(
+        p.evaluate_str(&format!("{rest}/GET/stats")),
+        Decision::Allow
+    );
+    assert_eq!(
+        p.evaluate_str(&format!("{rest}/POST/log")),
+        Decision::ExplicitDeny
+    );
+    let out = f.invoke_json(&door_event("rest-token", "forged.token.value", CURRENT));
+    assert!(
+        !out.success && out.stderr.contains("Unauthorized"),
+        "{out:?}"
+    );
+}
+
+/// jwt-only mode with an origin secret configured anyway stops at start-up.
+#[test]
+fn jwt_only_refuses_an_origin_secret_setting() {
+    let (jwks, _) = jwks_and_key();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("jwt-only.log");
+    let mut f = LambdaProcess::start_logged(
+        BIN,
+        &[
+            ("AUTH_MODE", "jwt-only"),
+            ("ORIGIN_SECRET", CURRENT),
+            ("JWT_ISSUER", "https://issuer.example"),
+            ("JWT_AUDIENCE", "logs-api"),
+            ("JWKS", &jwks),
+        ],
+        &log,
+    );
+    let status = f.wait_exit(std::time::Duration::from_secs(20));
+    let out = LambdaProcess::output(&log);
+    assert!(status.is_some_and(|s| !s.success()), "kept running: {out}");
+    assert!(out.contains("ORIGIN_SECRET"), "{out}");
 }

@@ -102,7 +102,8 @@ impl RouteTable {
     ) -> PolicyBuilder {
         let mut allow = Vec::new();
         let mut deny = Vec::new();
-        for (method, path, needed) in &self.routes {
+        // `$connect` is a WebSocket API's route: no REST or HTTP API policy names it.
+        for (method, path, needed) in self.routes.iter().filter(|(m, _, _)| m != CONNECT) {
             let resource = arn.with_route(method, path).to_string();
             if needed.is_disjoint(scopes) {
                 deny.push(resource)
