@@ -73,6 +73,8 @@ mod cache;
 mod claims;
 mod config;
 mod discovery;
+#[cfg(feature = "jwks-https")]
+mod env;
 mod error;
 #[cfg(feature = "jwks-https")]
 mod https;
@@ -101,6 +103,9 @@ pub use discovery::DiscoveryDocument;
 #[cfg(feature = "jwks-https")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks-https")))]
 pub use discovery::OidcIssuer;
+#[cfg(feature = "jwks-https")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks-https")))]
+pub use env::JwtSettingsError;
 pub use error::{ClaimRejected, JwtConfigError, JwtError, KeySourceError};
 #[cfg(feature = "jwks-https")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks-https")))]

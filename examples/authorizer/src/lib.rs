@@ -37,9 +37,7 @@ use secure_serverless::authorizer::{
     Outcome, RequestEvent, RouteTable, SimpleCaching,
 };
 use secure_serverless::config::{ConfigError, Vars};
-use secure_serverless::jwt::{
-    AnyJwks, JwksEnv, JwksFile, JwksUrl, JwtConfig, JwtVerifier, OidcIssuer,
-};
+use secure_serverless::jwt::JwtVerifier;
 use secure_serverless::lambda_log;
 use secure_serverless::secret_source::{AnySource, CachedSecrets};
 use serde_json::Value;
@@ -187,79 +185,9 @@ impl Authorizer {
                 (decider.origin_secret_only(), 0)
             }
             AuthMode::Jwt | AuthMode::JwtOnly => {
-                let issuers = vars.list("JWT_ISSUER")?.ok_or_else(|| {
-                    ConfigError::invalid(
-                        "JWT_ISSUER",
-                        "set to the token issuer (or set AUTH_MODE=origin-secret-only to check the origin secret alone)",
-                    )
-                })?;
-                let audience = vars
-                    .list("JWT_AUDIENCE")?
-                    .ok_or_else(|| ConfigError::Missing("JWT_AUDIENCE".into()))?;
-                let token_use = vars.optional("JWT_TOKEN_USE")?;
-                let typ = vars.optional("JWT_TYP")?;
-                let configure = |issuer: &str| -> Result<JwtConfig, Error> {
-                    let config = match token_use.as_deref() {
-                        None | Some("aud") => JwtConfig::new(issuer, audience.clone())?,
-                        Some("cognito-access") => {
-                            JwtConfig::cognito_access(issuer, audience.clone())?
-                        }
-                        Some("cognito-id") => JwtConfig::cognito_id(issuer, audience.clone())?,
-                        Some(_) => {
-                            return Err(ConfigError::invalid(
-                                "JWT_TOKEN_USE",
-                                "aud, cognito-access or cognito-id",
-                            )
-                            .into());
-                        }
-                    };
-                    Ok(match &typ {
-                        Some(typ) => config.require_typ(typ),
-                        None => config,
-                    })
-                };
-                // One key source for one issuer, or each issuer's own keys
-                // found through its OpenID discovery document.
-                let explicit = match (
-                    vars.optional("JWKS_FILE")?,
-                    vars.optional("JWKS")?,
-                    vars.optional("JWKS_URL")?,
-                ) {
-                    (Some(path), _, _) => Some(AnyJwks::File(JwksFile(path.into()))),
-                    (None, Some(_), _) => Some(AnyJwks::Env(JwksEnv("JWKS".into()))),
-                    (None, None, Some(url)) => Some(AnyJwks::Url(JwksUrl::new(&url)?)),
-                    (None, None, None) => None,
-                };
-                if explicit.is_some() && issuers.len() != 1 {
-                    return Err(ConfigError::invalid(
-                        "JWKS_URL",
-                        "unset when JWT_ISSUER names several issuers (each issuer's keys are then found by OpenID discovery); JWKS_URL, JWKS_FILE and JWKS serve one issuer",
-                    )
-                    .into());
-                }
-                let at_first_request = match vars.optional("JWKS_LOAD")?.as_deref() {
-                    None | Some("init") => false,
-                    Some("first-request") => true,
-                    Some(_) => {
-                        return Err(
-                            ConfigError::invalid("JWKS_LOAD", "init or first-request").into()
-                        );
-                    }
-                };
-                let mut verifiers = Vec::with_capacity(issuers.len());
-                for issuer in &issuers {
-                    let config = configure(issuer)?;
-                    let source = match &explicit {
-                        Some(source) => source.clone(),
-                        None => AnyJwks::Oidc(OidcIssuer::for_config(&config)?),
-                    };
-                    verifiers.push(if at_first_request {
-                        JwtVerifier::lazy(config, source)
-                    } else {
-                        JwtVerifier::load(config, source).await?
-                    });
-                }
-                (decider.jwt(JwtVerifier::any_of(verifiers)?), issuers.len())
+                let verifier = JwtVerifier::from_vars(vars).await?;
+                let issuers = vars.list("JWT_ISSUER")?.map_or(0, |i| i.len());
+                (decider.jwt(verifier), issuers)
             }
         };
         let decider = decider.build()?;
