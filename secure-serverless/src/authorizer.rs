@@ -63,7 +63,7 @@ mod routes;
 
 pub use event::{AuthorizerEvent, EventError, EventKind};
 pub use response::{AuthorizerResponse, ResponseError, ResponseFormat, validate_response};
-pub use routes::RouteTable;
+pub use routes::{CONNECT, RouteTable};
 
 /// The principal of a token without `sub`: every such token shares it, so
 /// nothing that needs a distinct caller (idempotency keys) accepts it.
@@ -104,11 +104,12 @@ pub enum AuthorizerError {
     /// An event this authorizer's configuration cannot decide safely.
     #[error("unsupported event: {0}")]
     UnsupportedEvent(&'static str),
-    /// An HTTP API simple response would be cached without its route (see
-    /// [`SimpleCaching::KeyedByRoute`]): refused rather than replayed on
-    /// other routes.
+    /// An HTTP API answer would be cached where another route or caller can
+    /// reuse it: the bearer token is not among the identity sources, or (for
+    /// [`SimpleCaching::KeyedByRoute`]) `$context.routeKey` is not the last
+    /// of them. Refused rather than replayed.
     #[error(
-        "the identity sources do not include $context.routeKey: a simple response would be reused for other routes"
+        "the identity sources would let API Gateway's cache reuse this answer for another route or caller: put the bearer token among them, and $context.routeKey last for simple responses"
     )]
     CacheUnsafe,
 }
@@ -206,10 +207,13 @@ pub enum SimpleCaching {
     /// The authorizer's cache is off (`authorizerResultTtlInSeconds: 0`).
     /// The event cannot show it: this is your promise about the API.
     Off,
-    /// `$context.routeKey` is one of the identity sources, so each route has
-    /// its own cache entry. Checked on every event: one whose identity
-    /// sources lack its route key is refused
-    /// ([`AuthorizerError::CacheUnsafe`]).
+    /// `$context.routeKey` is the **last** identity source, so each route
+    /// has its own cache entry. Checked on every event: one whose last
+    /// identity-source value is not its route key is refused
+    /// ([`AuthorizerError::CacheUnsafe`]). The answer is decided for the
+    /// route key (`GET /items/{id}`), which must be a route of the table
+    /// exactly; the catch-all `$default` route is never authorized by a
+    /// simple response.
     KeyedByRoute,
 }
 
@@ -231,6 +235,10 @@ pub enum AuthorizerConfigError {
     /// The origin header name is not a valid HTTP header name.
     #[error("origin header {0:?} is not a valid header name")]
     BadOriginHeader(String),
+    /// A route with a path template or `ANY`: policies name concrete
+    /// routes (templates are for the `bearer` layer).
+    #[error("route {0} has a path template or ANY; an authorizer's policies need concrete routes")]
+    TemplateRoute(String),
     /// Origin-secret-only mode without an origin secret.
     #[error("origin_secret_only needs an origin secret (use Authorizer::builder)")]
     OriginSecretOnlyWithoutSecret,
@@ -299,8 +307,10 @@ impl Authorizer {
 
     /// Decides an event from any front door (see [`AuthorizerEvent`]): the
     /// answer in the format that front door expects, and how the caller was
-    /// accepted. Every answer is cache-safe: an IAM policy covers every
-    /// route of the table (WebSocket: exactly `$connect`), a simple response
+    /// accepted. Answers are cache-safe as far as the event can show: an IAM
+    /// policy covers every route of the table (WebSocket: exactly
+    /// `$connect`); for HTTP API 2.0 the bearer token must be among the
+    /// identity sources (or the cache declared off), and a simple response
     /// only goes out under [`SimpleCaching`]'s rules.
     ///
     /// | event | accepted | refused token | origin secret wrong |
@@ -348,18 +358,29 @@ impl Authorizer {
         let simple = match (view.kind, self.http_api) {
             (EventKind::HttpApiV2, HttpApiResponses::Simple(caching)) => {
                 if caching == SimpleCaching::KeyedByRoute {
+                    // API Gateway lists identity-source values in the
+                    // configured order; the route key must be the last, where
+                    // no header or query value of the caller's can stand in
+                    // for it.
                     let keyed = view.cache_key.is_some_and(|(sources, route)| {
-                        route.is_some_and(|r| sources.iter().any(|s| s == r))
+                        route.is_some_and(|r| sources.last().is_some_and(|s| s == r))
                     });
                     if !keyed {
                         return Err(AuthorizerError::CacheUnsafe);
                     }
                 }
-                true
+                Some(caching)
             }
-            _ => false,
+            _ => None,
         };
         let websocket = view.kind == EventKind::WebSocketConnect;
+        if websocket && (arn.method() != CONNECT || arn.path().is_some()) {
+            return Err(AuthorizerError::UnsupportedEvent(
+                "a WebSocket authorizer event must be for the $connect route",
+            ));
+        }
+        let simple_caching = simple;
+        let simple = simple.is_some();
         let deny = |principal: &str| -> Result<AuthorizerResponse, AuthorizerError> {
             Ok(if simple {
                 AuthorizerResponse::Simple {
@@ -395,6 +416,17 @@ impl Authorizer {
                 }
             }
         };
+        // HTTP API caches an answer per identity-source values: unless the
+        // bearer token is one of them, one caller's answer would serve others.
+        if let (Some(_), Some((sources, _)), [token]) =
+            (&self.jwt, view.cache_key, view.authorization.as_slice())
+        {
+            let cache_off = simple_caching == Some(SimpleCaching::Off);
+            let keyed_by_token = sources.iter().any(|s| s.as_bytes() == *token);
+            if !sources.is_empty() && !keyed_by_token && !cache_off {
+                return Err(AuthorizerError::CacheUnsafe);
+            }
+        }
         let caller = match (&self.jwt, secret) {
             (None, Some(secret)) => Caller {
                 principal: "cloudfront-origin".to_owned(),
@@ -427,9 +459,17 @@ impl Authorizer {
             }
         };
         let answer = if simple {
-            let path = arn.path().unwrap_or_default();
+            // The answer is cached per route key (the route's template, such
+            // as `GET /items/{id}`), so it is decided for the route key, never
+            // for the one concrete path that happened to come first.
+            let route_key = view.cache_key.and_then(|(_, r)| r).unwrap_or_default();
+            let is_authorized = match route_key.split_once(' ') {
+                Some((method, template)) => self.routes.permits(method, template, &caller.scopes),
+                // `$default`: one answer for every route, so never yes.
+                None => false,
+            };
             AuthorizerResponse::Simple {
-                is_authorized: self.routes.permits(arn.method(), path, &caller.scopes),
+                is_authorized,
                 context: caller
                     .context
                     .into_iter()
@@ -438,7 +478,7 @@ impl Authorizer {
             }
         } else {
             let builder = if websocket {
-                let connect = self.routes.permits(routes::CONNECT, "", &caller.scopes);
+                let connect = self.routes.permits(CONNECT, "", &caller.scopes);
                 let b = PolicyBuilder::new(&caller.principal);
                 if connect {
                     b.allow(arn.clone())
@@ -560,6 +600,16 @@ impl AuthorizerBuilder {
         }
         if self.routes.is_empty() {
             return Err(AuthorizerConfigError::NoRoutes);
+        }
+        // Policies name concrete method ARNs; a template or ANY written into
+        // one would never match (and widening it to `*`, which spans `/` in
+        // IAM, could match routes the table does not know).
+        if let Some((m, p)) = self
+            .routes
+            .routes()
+            .find(|(m, p)| *m == "ANY" || *m == "*" || p.contains('{'))
+        {
+            return Err(AuthorizerConfigError::TemplateRoute(format!("{m} /{p}")));
         }
         if aws_lambda_events::http::HeaderName::from_bytes(self.origin_header.as_bytes()).is_err() {
             return Err(AuthorizerConfigError::BadOriginHeader(self.origin_header));

@@ -12,9 +12,10 @@
 //!
 //! | situation | answer |
 //! |---|---|
+//! | a repeated `Authorization` header, or a path with `.`, `..`, empty segments or `%` escapes | 400, `WWW-Authenticate: Bearer realm="…", error="invalid_request"` |
 //! | no bearer token | 401, `WWW-Authenticate: Bearer realm="…"` |
 //! | a token that is not valid (malformed, expired, bad signature, …) | 401, `WWW-Authenticate: Bearer realm="…", error="invalid_token", error_description="<reason code>"` |
-//! | a valid token without a scope of the route, or a route not in the table | 403, `WWW-Authenticate: Bearer realm="…", error="insufficient_scope", scope="<the route's scopes>"` |
+//! | a valid token without a scope of the route, or a route not in the table | 403, `WWW-Authenticate: Bearer realm="…", error="insufficient_scope", scope="<the route's scopes, any one of which grants it>"` (no `scope` for an unknown route) |
 //! | the issuer's keys cannot be had | 503, `Retry-After: 5` |
 //!
 //! ```no_run
@@ -35,7 +36,12 @@
 //! ```
 //!
 //! The reason codes in `error_description` and in the logs are
-//! [`JwtError::reason`]'s: never the token or any part of it.
+//! [`JwtError::reason`]'s: never the token or any part of it. Routes are
+//! matched on the request's raw path as the function receives it: behind a
+//! REST API custom domain with a base path, or an HTTP API stage other than
+//! `$default`, list the routes with that prefix. Claims of API Gateway's
+//! JWT authorizer are only as good as the function's invoke permissions: a
+//! principal allowed to invoke it directly can put anything in an event.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -86,10 +92,17 @@ enum Source {
     Alb(AlbVerifier),
 }
 
-/// A realm that cannot be written inside a quoted `WWW-Authenticate` value.
+/// A [`BearerAuth`] that would not be safe to run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("realm {0:?} must be 1 to 64 printable ASCII characters without quotes or backslashes")]
-pub struct BadRealm(String);
+#[non_exhaustive]
+pub enum BearerConfigError {
+    /// A realm that cannot be written inside a quoted `WWW-Authenticate` value.
+    #[error("realm {0:?} must be 1 to 64 printable ASCII characters without quotes or backslashes")]
+    Realm(String),
+    /// No route to allow: every request would be refused.
+    #[error("the route table has no route")]
+    NoRoutes,
+}
 
 /// The layer (see the module docs).
 #[derive(Debug, Clone)]
@@ -108,12 +121,12 @@ impl BearerAuth {
     /// Verifies a bearer JWT in `Authorization` with `verifier`.
     ///
     /// # Errors
-    /// [`BadRealm`].
+    /// [`BearerConfigError`].
     pub fn verifying(
         verifier: JwtVerifier,
         routes: RouteTable,
         realm: &str,
-    ) -> Result<Self, BadRealm> {
+    ) -> Result<Self, BearerConfigError> {
         Self::new(Source::Verify(verifier), routes, realm)
     }
 
@@ -122,11 +135,11 @@ impl BearerAuth {
     /// is refused, never let through.
     ///
     /// # Errors
-    /// [`BadRealm`].
+    /// [`BearerConfigError`].
     pub fn behind_gateway_jwt_authorizer(
         routes: RouteTable,
         realm: &str,
-    ) -> Result<Self, BadRealm> {
+    ) -> Result<Self, BearerConfigError> {
         Self::new(Source::GatewayJwtAuthorizer, routes, realm)
     }
 
@@ -135,18 +148,28 @@ impl BearerAuth {
     /// the identity provider's `scope` claim, when it sends one.
     ///
     /// # Errors
-    /// [`BadRealm`].
-    pub fn behind_alb(alb: AlbVerifier, routes: RouteTable, realm: &str) -> Result<Self, BadRealm> {
+    /// [`BearerConfigError`].
+    pub fn behind_alb(
+        alb: AlbVerifier,
+        routes: RouteTable,
+        realm: &str,
+    ) -> Result<Self, BearerConfigError> {
         Self::new(Source::Alb(alb), routes, realm)
     }
 
-    fn new(source: Source, routes: RouteTable, realm: &str) -> Result<Self, BadRealm> {
+    fn new(source: Source, routes: RouteTable, realm: &str) -> Result<Self, BearerConfigError> {
         let ok = (1..=64).contains(&realm.len())
             && realm
                 .bytes()
                 .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
         if !ok {
-            return Err(BadRealm(realm.to_owned()));
+            return Err(BearerConfigError::Realm(realm.to_owned()));
+        }
+        if routes
+            .routes()
+            .all(|(m, _)| m == crate::authorizer::CONNECT)
+        {
+            return Err(BearerConfigError::NoRoutes);
         }
         Ok(BearerAuth {
             shared: Arc::new(Shared {
@@ -175,6 +198,11 @@ impl BearerAuth {
         } else {
             path
         };
+        // A path a router might read otherwise than the table does (dot or
+        // empty segments, percent-encoding) is refused, not guessed at.
+        if !plain_path(path) {
+            return Err(shared.refuse(&Refusal::Request("the request path is not in plain form")));
+        }
         match shared
             .routes
             .scopes_for_request(req.method().as_str(), path)
@@ -188,8 +216,19 @@ impl BearerAuth {
     }
 }
 
+/// `path` has no `.`, `..` or empty segment and no `%` escape.
+fn plain_path(path: &str) -> bool {
+    let inner = path.strip_prefix('/').unwrap_or(path);
+    !path.contains('%')
+        && (inner.is_empty()
+            || inner
+                .split('/')
+                .all(|seg| !seg.is_empty() && seg != "." && seg != ".."))
+}
+
 /// Why a request is refused.
 enum Refusal {
+    Request(&'static str),
     Missing,
     Invalid(&'static str),
     Unavailable,
@@ -200,6 +239,17 @@ impl Shared {
     fn refuse(&self, refusal: &Refusal) -> Response<Body> {
         let realm = &self.realm;
         let (status, code, detail, challenge) = match refusal {
+            Refusal::Request(why) => {
+                count_metric!(DecisionUnauthorized);
+                (
+                    400,
+                    "invalid_request",
+                    (*why).to_owned(),
+                    Some(format!(
+                        "Bearer realm=\"{realm}\", error=\"invalid_request\""
+                    )),
+                )
+            }
             Refusal::Missing => {
                 count_metric!(DecisionUnauthorized);
                 count_metric!(TokenMissing);
@@ -244,10 +294,16 @@ impl Shared {
                     403,
                     "insufficient_scope",
                     "the token does not grant this route".to_owned(),
-                    Some(format!(
-                        "Bearer realm=\"{realm}\", error=\"insufficient_scope\", scope=\"{}\"",
-                        scope.join(" ")
-                    )),
+                    // `scope` lists the scopes any one of which grants the
+                    // route; a route the table does not know names none.
+                    Some(if scope.is_empty() {
+                        format!("Bearer realm=\"{realm}\", error=\"insufficient_scope\"")
+                    } else {
+                        format!(
+                            "Bearer realm=\"{realm}\", error=\"insufficient_scope\", scope=\"{}\"",
+                            scope.join(" ")
+                        )
+                    }),
                 )
             }
             Refusal::Unavailable => {
@@ -290,10 +346,14 @@ impl Shared {
 
 async fn verify(verifier: &JwtVerifier, req: &Request) -> Result<Caller, Refusal> {
     let mut values = req.headers().get_all("authorization").iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        return Err(Refusal::Missing);
+    let value = match (values.next(), values.next()) {
+        (None, _) => return Err(Refusal::Missing),
+        (Some(_), Some(_)) => return Err(Refusal::Request("more than one Authorization header")),
+        (Some(v), None) => v,
     };
-    let value = value.to_str().map_err(|_| Refusal::Invalid("malformed"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| Refusal::Request("the Authorization header is not visible ASCII"))?;
     let token = match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
         _ => return Err(Refusal::Missing),
@@ -315,8 +375,12 @@ async fn verify(verifier: &JwtVerifier, req: &Request) -> Result<Caller, Refusal
 /// The claims of a verified `x-amzn-oidc-data` header.
 async fn alb_claims(alb: &AlbVerifier, req: &Request) -> Result<Caller, Refusal> {
     let mut values = req.headers().get_all("x-amzn-oidc-data").iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        return Err(Refusal::Missing);
+    let value = match (values.next(), values.next()) {
+        (None, _) => return Err(Refusal::Missing),
+        (Some(_), Some(_)) => {
+            return Err(Refusal::Request("more than one x-amzn-oidc-data header"));
+        }
+        (Some(v), None) => v,
     };
     let value = value.to_str().map_err(|_| Refusal::Invalid("malformed"))?;
     match alb.verify(value).await {

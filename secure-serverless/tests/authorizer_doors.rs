@@ -341,7 +341,7 @@ fn the_validator_refuses_what_api_gateway_refuses() {
 // ---------------------------------------------------------------- properties
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE"];
-const PATHS: &[&str] = &["/log", "/stats", "/items/{id}", "/a/b"];
+const PATHS: &[&str] = &["/log", "/stats", "/items/mine", "/a/b"];
 const SCOPES: &[&str] = &["s:a", "s:b", "s:c", "s:d"];
 
 /// Routes as indexes: method, path, the scopes that may call it.
@@ -463,5 +463,75 @@ proptest! {
         for s in p.document().statements() {
             prop_assert_eq!(s.resources(), &[connect.to_string()]);
         }
+    }
+}
+
+#[tokio::test]
+async fn what_a_cache_could_replay_elsewhere_is_refused() {
+    let t = token(&["logs:read"]);
+    // IAM answers too: without the token among the identity sources, one
+    // caller's policy would serve the next caller.
+    let a = authorizer(HttpApiResponses::Policy);
+    let mut v = fill(fixture("http-v2"), &t, ORIGIN);
+    v["identitySource"] = json!([ORIGIN, "GET /stats"]);
+    assert!(matches!(
+        a.decide_event(&AuthorizerEvent::from_json(v).unwrap())
+            .await,
+        Err(AuthorizerError::CacheUnsafe)
+    ));
+    // Simple responses keyed by route: the route key must be the last
+    // identity source, where no caller-chosen value can stand in for it.
+    let keyed = authorizer(HttpApiResponses::Simple(SimpleCaching::KeyedByRoute));
+    let mut v = fill(fixture("http-v2"), &t, ORIGIN);
+    v["identitySource"] = json!(["GET /stats", format!("Bearer {t}")]);
+    assert!(matches!(
+        keyed
+            .decide_event(&AuthorizerEvent::from_json(v).unwrap())
+            .await,
+        Err(AuthorizerError::CacheUnsafe)
+    ));
+    // The catch-all route: one cached answer would serve every path, so no.
+    let mut v = fill(fixture("http-v2"), &t, ORIGIN);
+    v["routeKey"] = json!("$default");
+    v["identitySource"] = json!([format!("Bearer {t}"), "$default"]);
+    let (answer, _) = keyed
+        .decide_event(&AuthorizerEvent::from_json(v).unwrap())
+        .await
+        .unwrap();
+    assert!(matches!(
+        answer,
+        AuthorizerResponse::Simple {
+            is_authorized: false,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn a_rest_path_ending_in_connect_is_not_a_websocket_connection() {
+    let t = token(&["chat:join"]);
+    let mut v = fill(fixture("rest-request"), &t, ORIGIN);
+    v["methodArn"] = json!(format!("{REST}/GET/anything/$connect"));
+    let e = AuthorizerEvent::from_json(v).unwrap();
+    assert_eq!(e.kind(), EventKind::RestRequest);
+    let (answer, _) = authorizer(HttpApiResponses::Policy)
+        .decide_event(&e)
+        .await
+        .unwrap();
+    assert!(!answer.evaluate(&e.route_arn().unwrap()).is_allowed());
+}
+
+#[test]
+fn an_authorizer_table_names_concrete_routes() {
+    for table in [
+        RouteTable::new().route("GET", "/items/{id}", ["s"]),
+        RouteTable::new().route("ANY", "/items", ["s"]),
+    ] {
+        assert!(matches!(
+            Authorizer::builder(table, secrets())
+                .jwt(verifier())
+                .build(),
+            Err(AuthorizerConfigError::TemplateRoute(_))
+        ));
     }
 }

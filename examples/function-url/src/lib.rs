@@ -2,8 +2,10 @@
 //! `secure_serverless::bearer` layer verifies the bearer JWT, checks the
 //! route's scopes and answers 401/403/503 as RFC 6750 says; the handler only
 //! runs for a caller the route allows, and finds that caller in the request.
-//! The same binary serves an ALB target or an API Gateway proxy integration
-//! unchanged (`lambda_http` reads all their events).
+//! `lambda_http` reads ALB and API Gateway proxy events too; routes are
+//! matched on the raw path the function receives, so behind a REST custom
+//! domain with a base path or an HTTP API stage other than `$default`, list
+//! them with that prefix.
 //!
 //! | variable | meaning |
 //! |---|---|

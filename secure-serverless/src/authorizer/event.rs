@@ -73,9 +73,9 @@ pub enum EventError {
 
 impl AuthorizerEvent {
     /// Reads an event, telling the kinds apart as API Gateway sends them:
-    /// `type: "TOKEN"`; `version: "2.0"` or `"1.0"` (HTTP APIs); a
-    /// `methodArn` naming `$connect` or `requestContext.eventType:
-    /// "CONNECT"` (WebSocket); otherwise `type: "REQUEST"` (REST).
+    /// `type: "TOKEN"`; `version: "2.0"` or `"1.0"` (HTTP APIs);
+    /// `requestContext.eventType: "CONNECT"` with a `methodArn` for the
+    /// `$connect` route (WebSocket); otherwise `type: "REQUEST"` (REST).
     ///
     /// ```
     /// use secure_serverless::authorizer::{AuthorizerEvent, EventKind};
@@ -95,11 +95,16 @@ impl AuthorizerEvent {
             (Some("REQUEST"), Some("2.0")) => EventKind::HttpApiV2,
             (Some("REQUEST"), Some("1.0")) => EventKind::HttpApiV1,
             (Some("REQUEST"), None) => {
+                // Both marks of a WebSocket connection: a REST path ending in
+                // `/$connect` is not one.
                 let connect = v
                     .pointer("/requestContext/eventType")
                     .and_then(Value::as_str)
                     == Some("CONNECT")
-                    || field("methodArn").is_some_and(|a| a.ends_with(&format!("/{CONNECT}")));
+                    && field("methodArn").is_some_and(|a| {
+                        a.parse::<MethodArn>()
+                            .is_ok_and(|arn| arn.method() == CONNECT && arn.path().is_none())
+                    });
                 if connect {
                     EventKind::WebSocketConnect
                 } else {

@@ -136,9 +136,12 @@ const LAMBDA_RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
 /// API Gateway's WebSocket authorizer result quota.
 const WEBSOCKET_LIMIT: usize = 8 * 1024;
 
-/// Checks that API Gateway would accept `answer` in `format`: every member
-/// present and of its type, effects spelled out, scalar context values,
-/// under the size limit. Use it on your own authorizer's answers in tests.
+/// Checks `answer` against the documented output format of `format`: every
+/// member present and of its type, effects spelled out, scalar context
+/// values, under the size limit. Where AWS documents no rule it is stricter
+/// than API Gateway (unknown members, a `Version` other than `2012-10-17`,
+/// a single-object `Statement` are refused), so an answer it accepts is one
+/// API Gateway accepts. Use it on your own authorizer's answers in tests.
 ///
 /// ```
 /// use secure_serverless::authorizer::{ResponseFormat, validate_response};

@@ -64,21 +64,36 @@ impl RouteTable {
     /// The scopes that may call the route a request for `method` and the
     /// concrete `path` (`/items/17`) reaches, matched as API Gateway matches
     /// routes: `{name}` is one path segment, `{name+}` the rest of the path,
-    /// method `ANY` or `*` any method, and the most specific route wins
-    /// (more literal segments, then fewer greedy ones). `None`: no route.
+    /// method `ANY` or `*` any method, and the most specific route wins: a
+    /// route without a greedy segment over one with, then more literal
+    /// segments, then the exact method over `ANY`. `None`: no route, or two
+    /// routes equally specific (an ambiguous table decides nothing).
     pub fn scopes_for_request(&self, method: &str, path: &str) -> Option<&BTreeSet<String>> {
         let path = path.strip_prefix('/').unwrap_or(path);
-        let mut best: Option<((usize, bool), &BTreeSet<String>)> = None;
+        // (no greedy segment, literal segments, exact method): larger wins.
+        type Rank = (bool, usize, bool);
+        let mut best: Option<(Rank, &BTreeSet<String>)> = None;
+        let mut tied = false;
         for (m, template, scopes) in &self.routes {
-            if m != method && m != "ANY" && m != "*" {
+            let exact = m == method;
+            if !exact && m != "ANY" && m != "*" {
                 continue;
             }
-            let Some(rank) = template_rank(template, path) else {
+            let Some((literal, not_greedy)) = template_rank(template, path) else {
                 continue;
             };
-            if best.as_ref().is_none_or(|(b, _)| rank > *b) {
-                best = Some((rank, scopes));
+            let rank = (not_greedy, literal, exact);
+            match &best {
+                Some((b, _)) if rank < *b => {}
+                Some((b, _)) if rank == *b => tied = true,
+                _ => {
+                    best = Some((rank, scopes));
+                    tied = false;
+                }
             }
+        }
+        if tied {
+            return None;
         }
         best.map(|(_, scopes)| scopes)
     }
@@ -169,5 +184,22 @@ mod tests {
         assert_eq!(scopes("GET", "/items/"), None);
         assert_eq!(scopes("GET", "/items/17/x"), None);
         assert_eq!(scopes("GET", "/files"), None);
+        // A non-greedy route over a greedy one with more literals; the exact
+        // method over ANY; two equal routes decide nothing.
+        let t = RouteTable::new()
+            .route("GET", "/a/b/{p+}", ["greedy"])
+            .route("GET", "/a/{x}/{y}", ["plain"])
+            .route("ANY", "/m/{id}", ["any"])
+            .route("GET", "/m/{id}", ["get"])
+            .route("GET", "/d/{x}", ["one"])
+            .route("GET", "/d/{y}", ["two"]);
+        let scopes = |m: &str, p: &str| {
+            t.scopes_for_request(m, p)
+                .map(|s| s.iter().cloned().collect::<Vec<_>>())
+        };
+        assert_eq!(scopes("GET", "/a/b/c"), Some(vec!["plain".into()]));
+        assert_eq!(scopes("GET", "/m/1"), Some(vec!["get".into()]));
+        assert_eq!(scopes("PUT", "/m/1"), Some(vec!["any".into()]));
+        assert_eq!(scopes("GET", "/d/1"), None);
     }
 }

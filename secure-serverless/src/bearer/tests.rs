@@ -111,14 +111,24 @@ async fn answers_follow_rfc_6750() {
         "Bearer realm=\"items-api\", error=\"invalid_token\", error_description=\"expired\""
     );
     assert!(!format!("{:?}", r.body()).contains(&expired));
-    // Two Authorization headers: which one would count? Refused.
+    // Two Authorization headers: which one would count? A bad request.
     let t = token("items:read", 300);
     let two = request(
         "GET",
         "/items/17",
         &[&format!("Bearer {t}"), &format!("Bearer {t}")],
     );
-    assert_eq!(call(&auth, two).await.status(), 401);
+    let r = call(&auth, two).await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        header(&r, "www-authenticate"),
+        "Bearer realm=\"items-api\", error=\"invalid_request\""
+    );
+    // Paths a router could read otherwise: refused, not guessed at.
+    for path in ["/items/../admin", "/items/./17", "/items//17", "/items/%31"] {
+        let r = call(&auth, request("GET", path, &[&format!("Bearer {t}")])).await;
+        assert_eq!(r.status(), 400, "{path}");
+    }
     // A valid token without the route's scope: 403 naming the scopes needed.
     let r = call(&auth, request("POST", "/items", &[&format!("Bearer {t}")])).await;
     assert_eq!(r.status(), 403);
@@ -126,13 +136,17 @@ async fn answers_follow_rfc_6750() {
         header(&r, "www-authenticate"),
         "Bearer realm=\"items-api\", error=\"insufficient_scope\", scope=\"items:write\""
     );
-    // A route the table does not know: 403, nothing to grant it.
+    // A route the table does not know: 403, no scope to name.
     let r = call(
         &auth,
         request("DELETE", "/items/17", &[&format!("Bearer {t}")]),
     )
     .await;
     assert_eq!(r.status(), 403);
+    assert_eq!(
+        header(&r, "www-authenticate"),
+        "Bearer realm=\"items-api\", error=\"insufficient_scope\""
+    );
 }
 
 #[tokio::test]
@@ -158,6 +172,14 @@ async fn claims_from_api_gateways_jwt_authorizer() {
     assert_eq!(
         call(&auth, request("GET", "/items/9", &[])).await.status(),
         401
+    );
+}
+
+#[test]
+fn a_table_without_routes_is_refused() {
+    assert_eq!(
+        BearerAuth::behind_gateway_jwt_authorizer(RouteTable::new(), "api").unwrap_err(),
+        BearerConfigError::NoRoutes
     );
 }
 

@@ -26,8 +26,13 @@ const P256_SPKI_PREFIX: [u8; 26] = [
 const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Keys remembered (ALB rotates them; each `kid` names one key for good).
 const MAX_KEYS: usize = 64;
-/// At most one fetch of an unknown `kid` per this interval.
-const UNKNOWN_KID_INTERVAL: Duration = Duration::from_secs(10);
+/// A `kid` whose fetch failed is not asked for again within this interval.
+const FAILED_KID_INTERVAL: Duration = Duration::from_secs(10);
+/// At most this many fetches of new `kid`s per [`FETCH_WINDOW`]: made-up
+/// kids cannot make the verifier hammer the endpoint, and when they use up
+/// the budget the answer is "keys unavailable" (503, retry), never "invalid".
+const FETCHES_PER_WINDOW: usize = 10;
+const FETCH_WINDOW: Duration = Duration::from_secs(60);
 
 /// The claims of a verified `x-amzn-oidc-data` header.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,8 +73,17 @@ pub struct AlbVerifier {
     signer: String,
     keys_at: String,
     tls: Arc<tokio_rustls::rustls::ClientConfig>,
+    issuer: Option<String>,
+    client: Option<String>,
     keys: Mutex<HashMap<String, Arc<[u8]>>>,
-    last_unknown_fetch: Mutex<Option<Instant>>,
+    fetches: Mutex<Fetches>,
+}
+
+/// Recent key fetches: the failed kids, and when each fetch happened.
+#[derive(Debug, Default)]
+struct Fetches {
+    failed: HashMap<String, Instant>,
+    recent: Vec<Instant>,
 }
 
 impl AlbVerifier {
@@ -80,10 +94,21 @@ impl AlbVerifier {
     /// [`JwtConfigError::InvalidAlbArn`] unless `alb_arn` is an Application
     /// Load Balancer ARN.
     pub fn new(alb_arn: &str) -> Result<Self, JwtConfigError> {
-        let region = alb_region(alb_arn)?;
+        let (partition, region) = alb_location(alb_arn)?;
+        let suffix = match partition {
+            "aws" => "amazonaws.com",
+            "aws-cn" => "amazonaws.com.cn",
+            // Other partitions publish their keys elsewhere: give the
+            // endpoint with `with_key_endpoint`.
+            _ => {
+                return Err(JwtConfigError::InvalidAlbArn(crate::untrusted::excerpt(
+                    alb_arn,
+                )));
+            }
+        };
         Self::with_key_endpoint(
             alb_arn,
-            &format!("https://public-keys.auth.elb.{region}.amazonaws.com"),
+            &format!("https://public-keys.auth.elb.{region}.{suffix}"),
             mozilla_roots(),
         )
     }
@@ -108,9 +133,28 @@ impl AlbVerifier {
             signer: alb_arn.to_owned(),
             keys_at,
             tls,
+            issuer: None,
+            client: None,
             keys: Mutex::new(HashMap::new()),
-            last_unknown_fetch: Mutex::new(None),
+            fetches: Mutex::new(Fetches::default()),
         })
+    }
+
+    /// Also requires the header's `iss` (the identity provider the listener
+    /// rule authenticates with) to be `issuer`: one load balancer may front
+    /// several providers.
+    #[must_use]
+    pub fn issuer(mut self, issuer: &str) -> Self {
+        self.issuer = Some(issuer.to_owned());
+        self
+    }
+
+    /// Also requires the header's `client` (the OIDC client id of the
+    /// listener rule) to be `client`.
+    #[must_use]
+    pub fn client(mut self, client: &str) -> Self {
+        self.client = Some(client.to_owned());
+        self
     }
 
     /// Verifies an `x-amzn-oidc-data` value: size, `alg` ES256, `signer`
@@ -142,6 +186,16 @@ impl AlbVerifier {
         }
         if header.get("signer").and_then(Value::as_str) != Some(self.signer.as_str()) {
             return Err(JwtError::WrongIssuer);
+        }
+        if let Some(iss) = &self.issuer
+            && header.get("iss").and_then(Value::as_str) != Some(iss.as_str())
+        {
+            return Err(JwtError::WrongIssuer);
+        }
+        if let Some(client) = &self.client
+            && header.get("client").and_then(Value::as_str) != Some(client.as_str())
+        {
+            return Err(JwtError::WrongClient);
         }
         let kid = header
             .get("kid")
@@ -182,22 +236,39 @@ impl AlbVerifier {
         Ok(AlbClaims { subject, claims })
     }
 
-    /// The public key named `kid`: remembered, or fetched (at most once per
-    /// [`UNKNOWN_KID_INTERVAL`]).
+    /// The public key named `kid`: remembered, or fetched (a failed kid not
+    /// again within [`FAILED_KID_INTERVAL`], and at most
+    /// [`FETCHES_PER_WINDOW`] fetches per [`FETCH_WINDOW`]).
     async fn key(&self, kid: &str) -> Result<Arc<[u8]>, JwtError> {
         if let Some(k) = self.keys.lock().unwrap_or_else(|e| e.into_inner()).get(kid) {
             return Ok(Arc::clone(k));
         }
         {
-            let mut last = self
-                .last_unknown_fetch
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            if last.is_some_and(|t| t.elapsed() < UNKNOWN_KID_INTERVAL) {
+            let mut f = self.fetches.lock().unwrap_or_else(|e| e.into_inner());
+            f.failed.retain(|_, at| at.elapsed() < FAILED_KID_INTERVAL);
+            if f.failed.contains_key(kid) {
                 return Err(JwtError::UnknownKid(crate::untrusted::excerpt(kid)));
             }
-            *last = Some(Instant::now());
+            f.recent.retain(|at| at.elapsed() < FETCH_WINDOW);
+            if f.recent.len() >= FETCHES_PER_WINDOW {
+                return Err(JwtError::KeySetUnavailable(KeySourceError::Fetch {
+                    host: "the ALB key endpoint".to_owned(),
+                    reason: "too many new key ids in the last minute; retry later".to_owned(),
+                }));
+            }
+            f.recent.push(Instant::now());
         }
+        let fetched = self.fetch(kid).await;
+        if fetched.is_err() {
+            let mut f = self.fetches.lock().unwrap_or_else(|e| e.into_inner());
+            if f.failed.len() < 1024 {
+                f.failed.insert(kid.to_owned(), Instant::now());
+            }
+        }
+        fetched
+    }
+
+    async fn fetch(&self, kid: &str) -> Result<Arc<[u8]>, JwtError> {
         let unavailable = |e: KeySourceError| JwtError::KeySetUnavailable(e);
         let target = HttpsTarget::parse(&format!("{}/{kid}", self.keys_at), Arc::clone(&self.tls))
             .ok_or(JwtError::MissingKid)?;
@@ -226,6 +297,11 @@ impl AlbVerifier {
 /// The region of an Application Load Balancer ARN
 /// (`arn:{partition}:elasticloadbalancing:{region}:{account}:loadbalancer/app/{name}/{id}`).
 fn alb_region(arn: &str) -> Result<&str, JwtConfigError> {
+    alb_location(arn).map(|(_, region)| region)
+}
+
+/// The partition and region of an Application Load Balancer ARN.
+fn alb_location(arn: &str) -> Result<(&str, &str), JwtConfigError> {
     let bad = || JwtConfigError::InvalidAlbArn(crate::untrusted::excerpt(arn));
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     match parts.as_slice() {
@@ -245,16 +321,21 @@ fn alb_region(arn: &str) -> Result<&str, JwtConfigError> {
             && account.bytes().all(|b| b.is_ascii_digit())
             && resource.starts_with("loadbalancer/app/") =>
         {
-            Ok(region)
+            Ok((partition, region))
         }
         _ => Err(bad()),
     }
 }
 
-/// A JWT part: base64url, with or without the `=` padding ALB may add.
+/// A JWT part: base64url, with or without the (at most two) `=` of padding
+/// ALB may add.
 fn unpadded(part: &str) -> Result<Vec<u8>, JwtError> {
+    let bare = part.trim_end_matches('=');
+    if part.len() - bare.len() > 2 {
+        return Err(JwtError::Malformed("a part is not base64url"));
+    }
     base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(part.trim_end_matches('='))
+        .decode(bare)
         .map_err(|_| JwtError::Malformed("a part is not base64url"))
 }
 
@@ -299,5 +380,9 @@ mod tests {
         assert!(p256_point("garbage").is_none());
         assert_eq!(unpadded("YQ==").unwrap(), b"a");
         assert_eq!(unpadded("YQ").unwrap(), b"a");
+        assert!(unpadded("YQ=====").is_err());
+        let gov =
+            "arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:123456789012:loadbalancer/app/a/1";
+        assert!(AlbVerifier::new(gov).is_err());
     }
 }

@@ -5,7 +5,8 @@ use super::config::JwtConfig;
 use super::discovery::OidcIssuer;
 use super::error::{JwtConfigError, JwtError};
 use super::https::JwksUrl;
-use super::source::{AnyJwks, JwksEnv, JwksFile};
+use super::keys::KeySet;
+use super::source::{AnyJwks, JwksFile};
 use super::verifier::JwtVerifier;
 use crate::config::{ConfigError, Vars};
 
@@ -72,6 +73,13 @@ impl JwtVerifier {
                 None => config,
             })
         };
+        let at_first_request = match vars.optional("JWKS_LOAD")?.as_deref() {
+            None | Some("init") => false,
+            Some("first-request") => true,
+            Some(_) => {
+                return Err(ConfigError::invalid("JWKS_LOAD", "init or first-request").into());
+            }
+        };
         // One key source for one issuer, or each issuer's own keys found
         // through its OpenID discovery document.
         let explicit = match (
@@ -80,7 +88,19 @@ impl JwtVerifier {
             vars.optional("JWKS_URL")?,
         ) {
             (Some(path), _, _) => Some(AnyJwks::File(JwksFile(path.into()))),
-            (None, Some(_), _) => Some(AnyJwks::Env(JwksEnv("JWKS".into()))),
+            // The document itself, read from these settings (not from the
+            // process environment behind them): a fixed key set.
+            (None, Some(text), _) => {
+                if issuers.len() != 1 {
+                    return Err(ConfigError::invalid(
+                        "JWKS",
+                        "unset when JWT_ISSUER names several issuers (JWKS_URL, JWKS_FILE and JWKS serve one issuer)",
+                    )
+                    .into());
+                }
+                let keys = KeySet::from_jwks_json(&text)?;
+                return Ok(JwtVerifier::new(configure(&issuers[0])?, keys));
+            }
             (None, None, Some(url)) => Some(AnyJwks::Url(JwksUrl::new(&url)?)),
             (None, None, None) => None,
         };
@@ -91,13 +111,6 @@ impl JwtVerifier {
             )
             .into());
         }
-        let at_first_request = match vars.optional("JWKS_LOAD")?.as_deref() {
-            None | Some("init") => false,
-            Some("first-request") => true,
-            Some(_) => {
-                return Err(ConfigError::invalid("JWKS_LOAD", "init or first-request").into());
-            }
-        };
         let mut verifiers = Vec::with_capacity(issuers.len());
         for issuer in &issuers {
             let config = configure(issuer)?;
