@@ -45,7 +45,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("POST", "log", &["logs:write"]),
     ("GET", "stats", &["logs:read"]),
     ("DELETE", "log", &["logs:admin"]),
-    ("GET", "files/{proxy+}", &["logs:read", "files:read"]),
+    ("GET", "files/report", &["logs:read", "files:read"]),
     ("GET", "a:b", &["logs:admin"]),
 ];
 
