@@ -319,28 +319,14 @@ impl Shared {
         };
         #[cfg(feature = "tracing")]
         tracing::info!(status, reason = code, "request refused by the bearer check");
-        let title = lambda_http::http::StatusCode::from_u16(status)
-            .ok()
-            .and_then(|s| s.canonical_reason())
-            .unwrap_or("Error");
-        let body = serde_json::json!({
-            "type": "about:blank", "title": title, "status": status, "detail": detail, "code": code,
-        });
-        let mut builder = Response::builder()
-            .status(status)
-            .header("content-type", "application/problem+json")
-            .header("x-content-type-options", "nosniff")
-            .header("cache-control", "no-store");
+        let mut headers = Vec::new();
         if let Some(challenge) = challenge {
-            builder = builder.header("www-authenticate", challenge);
+            headers.push(("www-authenticate", challenge));
         }
         if status == 503 {
-            builder = builder.header("retry-after", "5");
+            headers.push(("retry-after", "5".to_owned()));
         }
-        // Every header value above is visible ASCII: building cannot fail.
-        builder
-            .body(Body::Text(body.to_string()))
-            .unwrap_or_else(|_| Response::new(Body::Empty))
+        crate::http_problem::response(status, code, &detail, &headers)
     }
 }
 

@@ -6,7 +6,9 @@
 //! request, so a reused key with another request is a conflict, never a
 //! replay of someone else's answer. [`Idempotent::run`] claims the key in a
 //! store, runs the handler, and stores its response; [`IdempotencyLayer`]
-//! does the same around any `lambda_runtime` service.
+//! does the same around any `lambda_runtime` service, and
+//! `HttpIdempotencyLayer` (feature `idempotency_http`) around a
+//! `lambda_http` handler, replaying status, headers and body.
 //!
 //! ```no_run
 //! use lambda_runtime::{LambdaEvent, service_fn};
@@ -69,6 +71,8 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+#[cfg(feature = "idempotency_http")]
+mod http;
 mod key;
 mod layer;
 mod local;
@@ -80,6 +84,9 @@ mod dynamodb;
 
 #[cfg(feature = "repository")]
 pub use dynamodb::{DynamoStore, IDEMPOTENCY_TABLE};
+#[cfg(feature = "idempotency_http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "idempotency_http")))]
+pub use http::{HttpIdempotencyLayer, HttpIdempotentService, StoredHttpResponse};
 pub use key::{BadIdempotencyKey, IdempotencyKey, KeyFrom};
 pub use layer::{IdempotencyLayer, IdempotentService};
 pub use memory::MemoryStore;

@@ -70,6 +70,9 @@ mod http1;
 #[cfg(any(feature = "authorizer", feature = "apigw"))]
 mod headers;
 
+#[cfg(any(feature = "bearer", feature = "idempotency_http"))]
+mod http_problem;
+
 #[cfg(feature = "authorizer")]
 #[cfg_attr(docsrs, doc(cfg(feature = "authorizer")))]
 pub mod authorizer;

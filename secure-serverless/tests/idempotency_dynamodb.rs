@@ -532,3 +532,95 @@ async fn the_query_string_is_part_of_the_request() {
         409
     );
 }
+
+/// The lambda_http layer: a handler's status, headers and body come back
+/// byte for byte; the caller comes from the request's authorizer claims.
+#[cfg(feature = "idempotency_http")]
+#[tokio::test]
+async fn the_http_layer_replays_a_lambda_http_answer_byte_for_byte() {
+    use aws_lambda_events::apigw::{
+        ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+        ApiGatewayV2httpRequestContext,
+    };
+    use lambda_http::request::RequestContext;
+    use lambda_http::{Body, Request, RequestExt as _, Response};
+    use secure_serverless::idempotency::HttpIdempotencyLayer;
+
+    let (store, _table) = store().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let runs = runs.clone();
+        service_fn(move |req: Request| {
+            let runs = runs.clone();
+            async move {
+                let n = runs.fetch_add(1, Ordering::SeqCst);
+                let body = match req.body() {
+                    Body::Text(t) => t.clone(),
+                    _ => String::new(),
+                };
+                Ok::<_, std::convert::Infallible>(
+                    Response::builder()
+                        .status(201)
+                        .header("x-order", n.to_string())
+                        .header("content-type", "application/json")
+                        .body(Body::Text(format!("{{\"order\":{n},\"echo\":{body}}}")))
+                        .unwrap(),
+                )
+            }
+        })
+    };
+    let layer = HttpIdempotencyLayer::new(
+        store,
+        IdempotencyConfig::default().local_cache(0),
+        KeyFrom::<Request>::http_header("Idempotency-Key"),
+    );
+    let svc = layer.layer(handler);
+    let request = |key: Option<&str>, body: &str, sub: Option<&str>| -> Request {
+        let mut b = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("/orders?x=1");
+        if let Some(k) = key {
+            b = b.header("idempotency-key", k);
+        }
+        let req = b.body(Body::Text(body.to_owned())).unwrap();
+        let Some(sub) = sub else { return req };
+        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+        jwt.claims.insert("sub".into(), sub.into());
+        jwt.claims
+            .insert("iss".into(), "https://issuer.example".into());
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.jwt = Some(jwt);
+        let mut ctx = ApiGatewayV2httpRequestContext::default();
+        ctx.authorizer = Some(authorizer);
+        req.with_request_context(RequestContext::ApiGatewayV2(ctx))
+    };
+    let call = |req: Request| {
+        let svc = svc.clone();
+        async move { svc.oneshot(req).await.unwrap() }
+    };
+    let first = call(request(Some("o-1"), "{\"n\":1}", Some("alice"))).await;
+    let again = call(request(Some("o-1"), "{\"n\":1}", Some("alice"))).await;
+    assert_eq!(first.status(), 201);
+    assert_eq!(
+        (again.status(), again.headers(), again.body()),
+        (first.status(), first.headers(), first.body())
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    // Another body with the key: 409; another caller: another key.
+    assert_eq!(
+        call(request(Some("o-1"), "{\"n\":2}", Some("alice")))
+            .await
+            .status(),
+        409
+    );
+    assert_eq!(
+        call(request(Some("o-1"), "{\"n\":1}", Some("bob")))
+            .await
+            .status(),
+        201
+    );
+    // No caller: 400; no key: runs as usual.
+    assert_eq!(call(request(Some("o-1"), "{}", None)).await.status(), 400);
+    call(request(None, "{}", None)).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+}
