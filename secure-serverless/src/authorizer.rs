@@ -342,19 +342,19 @@ impl Authorizer {
         view: View<'_>,
         arn: MethodArn,
     ) -> Result<(AuthorizerResponse, Outcome), AuthorizerError> {
-        #[cfg(feature = "metrics")]
-        let called = arn.clone();
         let decision = self.decide_view(view, arn).await;
         #[cfg(feature = "metrics")]
-        count_decision(&decision, &called);
-        decision
+        count_decision(&decision);
+        decision.map(|(answer, outcome, _)| (answer, outcome))
     }
 
+    /// The answer, how the caller was accepted, and whether the call at
+    /// hand goes through (for the metrics, without evaluating the answer).
     async fn decide_view(
         &self,
         view: View<'_>,
         arn: MethodArn,
-    ) -> Result<(AuthorizerResponse, Outcome), AuthorizerError> {
+    ) -> Result<(AuthorizerResponse, Outcome, bool), AuthorizerError> {
         let simple = match (view.kind, self.http_api) {
             (EventKind::HttpApiV2, HttpApiResponses::Simple(caching)) => {
                 if caching == SimpleCaching::KeyedByRoute {
@@ -412,7 +412,9 @@ impl Authorizer {
                     .map_err(AuthorizerError::SecretUnavailable)?;
                 match secrets.verify_header(view.origin.iter().copied()) {
                     HeaderCheck::Accepted(version) => Some(version),
-                    check => return Ok((deny("anonymous")?, Outcome::OriginRejected(check))),
+                    check => {
+                        return Ok((deny("anonymous")?, Outcome::OriginRejected(check), false));
+                    }
                 }
             }
         };
@@ -452,12 +454,13 @@ impl Authorizer {
                         if matches!(view.kind, EventKind::HttpApiV1 | EventKind::HttpApiV2) =>
                     {
                         let reason = e.as_ref().map_or("token_missing", JwtError::reason);
-                        return Ok((deny("anonymous")?, Outcome::TokenRefused { reason }));
+                        return Ok((deny("anonymous")?, Outcome::TokenRefused { reason }, false));
                     }
                     Err(e) => return Err(e),
                 }
             }
         };
+        let allowed;
         let answer = if simple {
             // The answer is cached per route key (the route's template, such
             // as `GET /items/{id}`), so it is decided for the route key, never
@@ -468,6 +471,7 @@ impl Authorizer {
                 // `$default`: one answer for every route, so never yes.
                 None => false,
             };
+            allowed = is_authorized;
             AuthorizerResponse::Simple {
                 is_authorized,
                 context: caller
@@ -479,6 +483,7 @@ impl Authorizer {
         } else {
             let builder = if websocket {
                 let connect = self.routes.permits(CONNECT, "", &caller.scopes);
+                allowed = connect;
                 let b = PolicyBuilder::new(&caller.principal);
                 if connect {
                     b.allow(arn.clone())
@@ -486,6 +491,11 @@ impl Authorizer {
                     b.deny(arn.clone())
                 }
             } else {
+                allowed = self.routes.permits(
+                    arn.method(),
+                    arn.path().unwrap_or_default(),
+                    &caller.scopes,
+                );
                 self.routes
                     .policy_for(&arn, &caller.principal, &caller.scopes)
             };
@@ -495,7 +505,7 @@ impl Authorizer {
                 .fold(builder, |b, (k, v)| b.context(k, v));
             AuthorizerResponse::Policy(builder.build()?)
         };
-        Ok((answer, caller.outcome))
+        Ok((answer, caller.outcome, allowed))
     }
 
     /// The bearer token's principal, scopes and context entries.
@@ -627,13 +637,10 @@ impl AuthorizerBuilder {
 /// Counts a decision in the process's security metrics: its outcome, the
 /// origin-secret check, and the token's rejection reason.
 #[cfg(feature = "metrics")]
-fn count_decision(
-    decision: &Result<(AuthorizerResponse, Outcome), AuthorizerError>,
-    called: &MethodArn,
-) {
+fn count_decision(decision: &Result<(AuthorizerResponse, Outcome, bool), AuthorizerError>) {
     use crate::metrics::{Metric, count};
     match decision {
-        Ok((_, Outcome::OriginRejected(check))) => {
+        Ok((_, Outcome::OriginRejected(check), _)) => {
             count(Metric::DecisionDeny);
             count(match check {
                 HeaderCheck::Missing => Metric::OriginSecretMissing,
@@ -641,16 +648,16 @@ fn count_decision(
                 _ => Metric::OriginSecretWrong,
             });
         }
-        Ok((_, Outcome::TokenRefused { reason })) => {
+        Ok((_, Outcome::TokenRefused { reason }, _)) => {
             count(Metric::DecisionUnauthorized);
             if let Some(m) = Metric::token_rejected(reason) {
                 count(m);
             }
         }
-        Ok((answer, outcome)) => {
+        Ok((_, outcome, allowed)) => {
             // Whether the call at hand goes through; a valid token that does
             // not grant this route is an insufficient scope.
-            if answer.evaluate(called).is_allowed() {
+            if *allowed {
                 count(Metric::DecisionAllow);
             } else {
                 count(Metric::DecisionDeny);
