@@ -1,7 +1,9 @@
 //! API Gateway proxy events with [`crate::idempotency`]: the key from a
 //! header, scoped to the authorizer's caller; 5xx answers are not stored.
 
-use crate::idempotency::{BadIdempotencyKey, IdempotencyKey, IdempotentResponse, KeyFrom};
+use crate::idempotency::{
+    BadIdempotencyKey, IdempotencyKey, IdempotentResponse, KeyFrom, caller_scope,
+};
 
 use super::{ProxyRequest, ProxyResponse};
 
@@ -24,29 +26,14 @@ impl IdempotentResponse for ProxyResponse {
 pub fn authorizer_caller(req: &ProxyRequest) -> Option<String> {
     let context = &req.request_context.authorizer.fields;
     let field = |name: &str| context.get(name).and_then(serde_json::Value::as_str);
-    // A token without `sub` gets a placeholder principal that every such
-    // token shares: no caller to scope a key to.
-    let principal = field("principalId").filter(|p| !p.is_empty() && *p != NO_SUBJECT_PRINCIPAL)?;
-    let iss = field("iss").unwrap_or_default();
-    Some(format!("{}:{iss}{principal}", iss.len()))
+    caller_scope(
+        field("iss").unwrap_or_default(),
+        field("principalId").unwrap_or_default(),
+    )
 }
 
-/// The principal `crate::authorizer` gives a token without `sub` (the same
-/// text: a test holds them together).
-const NO_SUBJECT_PRINCIPAL: &str = "jwt-subject-unknown";
-
-#[cfg(all(test, feature = "authorizer"))]
-#[test]
-fn the_placeholder_is_the_authorizers() {
-    assert_eq!(
-        NO_SUBJECT_PRINCIPAL,
-        crate::authorizer::NO_SUBJECT_PRINCIPAL
-    );
-}
-
-/// Every query parameter value, sorted, so the same query in another order
-/// is the same request.
-fn canonical_query(req: &ProxyRequest) -> Vec<(&str, &str)> {
+/// Every query parameter value (from the multi-value map when present).
+fn query_values(req: &ProxyRequest) -> Vec<(&str, &str)> {
     let mut out: Vec<(&str, &str)> = Vec::new();
     for (name, _) in req.query_string_parameters.iter() {
         let all = match req.multi_value_query_string_parameters.all(name) {
@@ -55,8 +42,6 @@ fn canonical_query(req: &ProxyRequest) -> Vec<(&str, &str)> {
         };
         out.extend(all.into_iter().map(|v| (name, v)));
     }
-    out.sort_unstable();
-    out.dedup();
     out
 }
 
@@ -81,14 +66,15 @@ impl KeyFrom<ProxyRequest> {
             };
             let caller = authorizer_caller(req).ok_or(BadIdempotencyKey::NoCaller)?;
             let body = super::body_bytes(req).map_err(|_| BadIdempotencyKey::Malformed)?;
-            let query = canonical_query(req);
-            let mut parts: Vec<&[u8]> = vec![
-                req.http_method.as_str().as_bytes(),
-                req.path.as_deref().unwrap_or_default().as_bytes(),
+            IdempotencyKey::for_http_request(
+                key,
+                &caller,
+                req.http_method.as_str(),
+                req.path.as_deref().unwrap_or_default(),
                 &body,
-            ];
-            parts.extend(query.iter().flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()]));
-            IdempotencyKey::from_request_parts(key, &caller, &parts).map(Some)
+                query_values(req),
+            )
+            .map(Some)
         })
     }
 }

@@ -15,7 +15,7 @@ use lambda_http::{Body, Request, RequestExt as _, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::key::{BadIdempotencyKey, IdempotencyKey, KeyFrom};
+use super::key::{BadIdempotencyKey, IdempotencyKey, KeyFrom, caller_scope};
 use super::store::IdempotencyStore;
 use super::{IdempotencyConfig, IdempotencyError, Idempotent, IdempotentResponse, RunError};
 
@@ -102,23 +102,26 @@ impl KeyFrom<Request> {
                 (Some(v), None) => v.to_str().map_err(|_| BadIdempotencyKey::Malformed)?,
             };
             let caller = http_caller(req).ok_or(BadIdempotencyKey::NoCaller)?;
-            let mut query: Vec<(String, String)> = Vec::new();
             let params = req.query_string_parameters();
-            for (k, _) in params.iter() {
-                for v in params.all(k).unwrap_or_default() {
-                    query.push((k.to_owned(), v.to_owned()));
-                }
-            }
-            query.sort_unstable();
-            query.dedup();
-            let body: &[u8] = req.body().as_ref();
-            let mut parts: Vec<&[u8]> = vec![
-                req.method().as_str().as_bytes(),
-                req.uri().path().as_bytes(),
-                body,
-            ];
-            parts.extend(query.iter().flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()]));
-            IdempotencyKey::from_request_parts(key, &caller, &parts).map(Some)
+            let query = params
+                .iter()
+                .flat_map(|(k, _)| {
+                    params
+                        .all(k)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(move |v| (k, v))
+                })
+                .collect();
+            IdempotencyKey::for_http_request(
+                key,
+                &caller,
+                req.method().as_str(),
+                req.uri().path(),
+                req.body().as_ref(),
+                query,
+            )
+            .map(Some)
         })
     }
 }
@@ -129,10 +132,7 @@ impl KeyFrom<Request> {
 /// `sub`, or `principalId`). `None` without one, or for the placeholder of a
 /// token without `sub`.
 fn http_caller(req: &Request) -> Option<String> {
-    let scoped = |iss: &str, sub: &str| {
-        (!sub.is_empty() && sub != "jwt-subject-unknown")
-            .then(|| format!("{}:{iss}{sub}", iss.len()))
-    };
+    let scoped = caller_scope;
     #[cfg(feature = "bearer")]
     if let Some(c) = req.extensions().get::<crate::bearer::Caller>() {
         let iss = c

@@ -83,6 +83,25 @@ impl IdempotencyKey {
         })
     }
 
+    /// A key for an HTTP request: bound to its method, path, body and query
+    /// parameters (sorted, so the same query in another order is the same
+    /// request).
+    #[cfg(any(feature = "apigw", feature = "idempotency_http"))]
+    pub(crate) fn for_http_request(
+        key: &str,
+        caller: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        mut query: Vec<(&str, &str)>,
+    ) -> Result<Self, BadIdempotencyKey> {
+        query.sort_unstable();
+        query.dedup();
+        let mut parts: Vec<&[u8]> = vec![method.as_bytes(), path.as_bytes(), body];
+        parts.extend(query.iter().flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()]));
+        Self::from_request_parts(key, caller, &parts)
+    }
+
     /// The stored key: the digest of caller and key (hex). The key itself is
     /// never stored.
     pub fn digest(&self) -> &str {
@@ -93,6 +112,32 @@ impl IdempotencyKey {
     pub fn request_hash(&self) -> &str {
         &self.request_hash
     }
+}
+
+/// The principal the authorizer gives a token without `sub` (the same text
+/// as `authorizer::NO_SUBJECT_PRINCIPAL`: a test holds them together).
+#[cfg(any(feature = "apigw", feature = "idempotency_http"))]
+const NO_SUBJECT_PRINCIPAL: &str = "jwt-subject-unknown";
+
+/// The caller a key is scoped to: issuer and subject, length-prefixed so no
+/// pair can pass for another. `None` without a subject, or for the
+/// placeholder every token without `sub` shares.
+#[cfg(any(feature = "apigw", feature = "idempotency_http"))]
+pub(crate) fn caller_scope(iss: &str, sub: &str) -> Option<String> {
+    (!sub.is_empty() && sub != NO_SUBJECT_PRINCIPAL).then(|| format!("{}:{iss}{sub}", iss.len()))
+}
+
+#[cfg(all(
+    test,
+    feature = "authorizer",
+    any(feature = "apigw", feature = "idempotency_http")
+))]
+#[test]
+fn the_placeholder_is_the_authorizers() {
+    assert_eq!(
+        NO_SUBJECT_PRINCIPAL,
+        crate::authorizer::NO_SUBJECT_PRINCIPAL
+    );
 }
 
 type KeyFn<E> = dyn Fn(&E) -> Result<Option<IdempotencyKey>, BadIdempotencyKey> + Send + Sync;
