@@ -12,6 +12,7 @@
 //! generator that the unit tests, property tests and fuzz targets share.
 //!
 //! Feature `emf`: a checker of CloudWatch Embedded Metric Format lines.
+//! Feature `jwt-fixtures`: the repository's RSA test key as a JWKS.
 #![forbid(unsafe_code)]
 
 /// The command that runs the test suite with a server, named in every failure.
@@ -29,6 +30,8 @@ pub mod emf;
 pub mod html;
 #[cfg(feature = "https-issuer")]
 pub mod https_issuer;
+#[cfg(feature = "jwt-fixtures")]
+pub mod jwt_fixtures;
 pub mod lambda;
 #[cfg(feature = "dynamodb")]
 pub mod private_server;

@@ -4,7 +4,6 @@
 //! The policies that come back are evaluated with the library's evaluator,
 //! the way API Gateway would.
 
-use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secure_serverless::authorizer::{ResponseFormat, validate_response};
 use secure_serverless::policy::{Decision, Policy};
@@ -85,22 +84,8 @@ fn origin_only_fixtures_allow_and_deny() {
     assert!(again.success, "{again:?}");
 }
 
-fn fixture_key(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../../secure-serverless/tests/fixtures/keys/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(path).unwrap()
-}
-
 fn jwks_and_key() -> (String, EncodingKey) {
-    let key = EncodingKey::from_rsa_pem(&fixture_key("rsa.pem")).unwrap();
-    let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
-    jwk.common.key_id = Some("k1".into());
-    (
-        serde_json::to_string(&JwkSet { keys: vec![jwk] }).unwrap(),
-        key,
-    )
+    test_support::jwt_fixtures::rsa_jwks_and_key()
 }
 
 fn token(key: &EncodingKey, scope: &str) -> String {

@@ -2,7 +2,6 @@
 //! documented Function URL event, answered by the bearer layer as RFC 6750
 //! says, the handler reached only by a caller the route allows.
 
-use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use test_support::lambda::LambdaProcess;
@@ -10,17 +9,7 @@ use test_support::lambda::LambdaProcess;
 const BIN: &str = env!("CARGO_BIN_EXE_function-url");
 
 fn keys() -> (String, EncodingKey) {
-    let path = format!(
-        "{}/../../secure-serverless/tests/fixtures/keys/rsa.pem",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let key = EncodingKey::from_rsa_pem(&std::fs::read(path).unwrap()).unwrap();
-    let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
-    jwk.common.key_id = Some("k1".into());
-    (
-        serde_json::to_string(&JwkSet { keys: vec![jwk] }).unwrap(),
-        key,
-    )
+    test_support::jwt_fixtures::rsa_jwks_and_key()
 }
 
 fn token(key: &EncodingKey, scope: &str) -> String {

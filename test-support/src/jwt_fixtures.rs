@@ -1,0 +1,22 @@
+//! The repository's RSA test key (`secure-serverless/tests/fixtures/keys/rsa.pem`)
+//! as a one-key JWKS (`kid` `k1`, RS256) and the key that signs for it.
+
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, EncodingKey};
+
+/// The JWKS document and the matching signing key.
+///
+/// # Panics
+/// When the fixture file is missing (a broken checkout).
+pub fn rsa_jwks_and_key() -> (String, EncodingKey) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../secure-serverless/tests/fixtures/keys/rsa.pem"
+    );
+    let pem = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let key = EncodingKey::from_rsa_pem(&pem).expect("the fixture is an RSA private key");
+    let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).expect("an RS256 JWK");
+    jwk.common.key_id = Some("k1".into());
+    let jwks = serde_json::to_string(&JwkSet { keys: vec![jwk] }).expect("JSON");
+    (jwks, key)
+}
