@@ -188,14 +188,19 @@ if cold:
                 a = sz.get("arm64_bytes")
                 size = " / ".join(f"{v / 1e6:.2f} MB" if v else "n/a" for v in (x, a))
             w = r["warm"]
-            h = r.get("handler_only", {})
+            h = r.get("handler_only") or {}
             rss = r.get("peak_rss_kb", 0) / 1024
             print(f"| {name}, {'Rust' if lang == 'rust' else 'Python'} | {r['cold']['median_ms']:.1f} ms | "
                   f"{w['p50_us']:,.0f} / {w['p99_us']:,.0f} µs | "
                   f"{h.get('p50_us', float('nan')):,.1f} µs | {rss:.1f} MiB | {size} |")
     for tg in cold.get("targets", []):
         judge("#9 " + tg["what"], tg["met"], tg["measured"])
-    ah = f.get("authorizer/rust", {}).get("handler_only", {}).get("p50_us")
+    for name in ["writer", "reader"]:
+        r = f.get(f"{name}/rust")
+        ms = r["cold"]["median_ms"] if r else None
+        judge(f"#20 {name} cold start < 8 ms", None if ms is None else ms < 8,
+              f"{ms:.2f} ms" if ms is not None else "missing")
+    ah = (f.get("authorizer/rust", {}).get("handler_only") or {}).get("p50_us")
     judge("#9 authorizer warm handler work < 20 µs", None if ah is None else ah < 20,
           f"{ah:.1f} µs" if ah is not None else "missing")
     m = cold.get("machine", {})

@@ -304,7 +304,12 @@ def functions(args) -> list[Function]:
     ev = lambda pkg, name: (root / "examples" / pkg / "events" / name).read_bytes()  # noqa: E731
     pyenv = {"PYTHONPATH": py_dir, "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11"}
 
+    # BENCH_RUST_ENV="K=V K2=V2": extra variables for the Rust functions (an
+    # A/B of one setting in the same binaries, e.g. DYNAMODB_TRUST_ROOTS=platform).
+    extra = dict(kv.split("=", 1) for kv in os.environ.get("BENCH_RUST_ENV", "").split())
+
     def rust(name, env, event, check):
+        env = {**env, **extra}
         timed = None
         if args.handler_time:
             timed = {"cmd": [args.handler_time, name], "env": env}

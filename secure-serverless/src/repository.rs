@@ -48,8 +48,12 @@ use serde::de::DeserializeOwned;
 
 use crate::cursor::{CursorError, CursorKey};
 
+mod client;
 mod condition;
 mod item_size;
+pub use client::{
+    BadTrustRoots, TRUST_ROOTS_VAR, TrustRoots, client_with_timeouts, handler_client,
+};
 pub use condition::Condition;
 pub use item_size::{MAX_ITEM_BYTES, item_size};
 
@@ -252,33 +256,6 @@ pub struct Repository {
     max_page_size: u32,
     batch_attempts: u32,
     batch_base_delay: Duration,
-}
-
-/// [`client_with_timeouts`] with the timeouts a request handler wants: 2 s
-/// per attempt, 6 s per operation (retries included), well inside API
-/// Gateway's 29 s integration timeout.
-pub fn handler_client(sdk_config: &aws_types::SdkConfig) -> Client {
-    client_with_timeouts(sdk_config, Duration::from_secs(2), Duration::from_secs(6))
-}
-
-/// A DynamoDB client for request handlers: configuration from the
-/// environment (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`) and bounded
-/// timeouts, so an unreachable DynamoDB becomes a retryable error in about
-/// `operation` time instead of hanging until the function's own timeout.
-pub fn client_with_timeouts(
-    sdk_config: &aws_types::SdkConfig,
-    attempt: Duration,
-    operation: Duration,
-) -> Client {
-    let timeouts = aws_smithy_types::timeout::TimeoutConfig::builder()
-        .connect_timeout(attempt.min(Duration::from_secs(1)))
-        .operation_attempt_timeout(attempt)
-        .operation_timeout(operation)
-        .build();
-    let config = aws_sdk_dynamodb::config::Builder::from(sdk_config)
-        .timeout_config(timeouts)
-        .build();
-    Client::from_conf(config)
 }
 
 /// Longest page [`Repository::query`] returns by default.

@@ -55,6 +55,7 @@ pub struct HttpsIssuer {
     pub port: u16,
     routes: Arc<Mutex<Routes>>,
     ca: rustls::pki_types::CertificateDer<'static>,
+    ca_pem: String,
 }
 
 impl HttpsIssuer {
@@ -62,6 +63,7 @@ impl HttpsIssuer {
     pub async fn start() -> Self {
         let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
         let ca = cert.cert.der().clone();
+        let ca_pem = cert.cert.pem();
         let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
         let config = rustls::ServerConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
@@ -117,7 +119,12 @@ impl HttpsIssuer {
                 });
             }
         });
-        HttpsIssuer { port, routes, ca }
+        HttpsIssuer {
+            port,
+            routes,
+            ca,
+            ca_pem,
+        }
     }
 
     /// `https://localhost:{port}{path}`.
@@ -143,6 +150,11 @@ impl HttpsIssuer {
             .get(path)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// This server's certificate, PEM (it is its own CA).
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
     }
 
     /// Roots that trust this server's certificate only.

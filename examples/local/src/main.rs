@@ -68,7 +68,10 @@ async fn main() -> Result<(), Error> {
         );
     }
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let client = secure_serverless::repository::handler_client(&sdk);
+    let client = secure_serverless::repository::handler_client(
+        &sdk,
+        &secure_serverless::repository::TrustRoots::default(),
+    );
     let stack = Stack::start(config.clone(), client).await?;
     let (edge, api) = (stack.edge, stack.api);
     let writer = stack.token("local-writer", &["logs:write"]);

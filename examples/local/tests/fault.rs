@@ -35,6 +35,7 @@ async fn writes_across(outage: impl AsyncFnOnce(&Mutex<PrivateDynamoDb>)) -> Run
     let sdk = ddb.lock().await.sdk_config().await;
     let client = secure_serverless::repository::client_with_timeouts(
         &sdk,
+        &Default::default(),
         Duration::from_millis(800),
         Duration::from_secs(2),
     );

@@ -25,6 +25,7 @@
 //! | `CURSOR_KEY_FILE` / `CURSOR_KEY` (+ `CURSOR_KEY_PREVIOUS`) | local runs only; at least 32 bytes |
 //! | `CURSOR_TTL_SECONDS` | how long a cursor stays valid (60 to 86400, default 3600) |
 //! | `MAX_PAGE_BYTES` | the most a page may weigh in the Lambda response (default 4,000,000) |
+//! | `DYNAMODB_TRUST_ROOTS` | `amazon-trust-services` (default: the roots DynamoDB's endpoints chain to, compiled in) or `platform` (the system store, for an endpoint behind a TLS proxy of your own) |
 //!
 //! A variable that is set but blank, malformed or out of range, or a missing
 //! cursor key, stops the function at start-up with an error naming it.

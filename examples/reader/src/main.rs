@@ -9,8 +9,17 @@ async fn main() -> Result<(), Error> {
         env!("CARGO_CRATE_NAME"),
     )
     .inspect_err(|e| tracing::error!(error = %e, "metrics configuration refused"))?;
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let client = secure_serverless::repository::handler_client(&config);
+    // The SDK's configuration, its credential chain included, gets the same
+    // trust roots: its default HTTPS client would read the platform's store.
+    let roots = secure_serverless::repository::TrustRoots::from_vars(
+        &secure_serverless::config::Vars::from_env(),
+    )
+    .inspect_err(|e| tracing::error!(error = %e, "trust roots refused"))?;
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(roots.http_client())
+        .load()
+        .await;
+    let client = secure_serverless::repository::handler_client(&config, &roots);
     let state = reader::Reader::from_vars(&secure_serverless::config::Vars::from_env(), client)
         .await
         .inspect_err(|e| tracing::error!(error = %e, "reader configuration refused"))?;

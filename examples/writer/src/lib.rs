@@ -27,6 +27,7 @@
 //! | `RETENTION_DAYS` | records expire after this many days (DynamoDB TTL; default: never) |
 //! | `IDEMPOTENCY_WINDOW_SECONDS` | how long an idempotency key is remembered (default 86400) |
 //! | `MAX_PAYLOAD_BYTES` | payload cap before sanitising (1 to 262144, default 65536) |
+//! | `DYNAMODB_TRUST_ROOTS` | `amazon-trust-services` (default: the roots DynamoDB's endpoints chain to, compiled in) or `platform` (the system store, for an endpoint behind a TLS proxy of your own) |
 //!
 //! A variable that is set but blank, malformed or out of range stops the
 //! function at start-up with an error naming it.

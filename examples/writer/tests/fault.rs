@@ -45,7 +45,12 @@ fn post(i: usize) -> ProxyRequest {
 #[tokio::test]
 async fn storage_outage_is_503_then_recovers() {
     let sdk = test_support::sdk_config().await;
-    let client = client_with_timeouts(&sdk, Duration::from_millis(800), Duration::from_secs(3));
+    let client = client_with_timeouts(
+        &sdk,
+        &Default::default(),
+        Duration::from_millis(800),
+        Duration::from_secs(3),
+    );
     let table = test_support::unique_table_name("fault");
     let store = LogStore::new(Repository::new(client, table), LogStoreConfig::default());
     store.create_table().await.unwrap();

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use rustls::RootCertStore;
 use serde_json::{Map, Value};
-use tokio_rustls::rustls::RootCertStore;
 
 use super::error::{JwtConfigError, JwtError, KeySourceError};
 use super::https::{HttpsTarget, mozilla_roots, tls_config};
@@ -72,7 +72,7 @@ impl AlbClaims {
 pub struct AlbVerifier {
     signer: String,
     keys_at: String,
-    tls: Arc<tokio_rustls::rustls::ClientConfig>,
+    tls: Arc<rustls::ClientConfig>,
     issuer: Option<String>,
     client: Option<String>,
     keys: Mutex<HashMap<String, Arc<[u8]>>>,

@@ -135,10 +135,7 @@ impl OidcIssuer {
     ///
     /// # Errors
     /// As [`new`](Self::new).
-    pub fn with_roots(
-        issuer: &str,
-        roots: tokio_rustls::rustls::RootCertStore,
-    ) -> Result<Self, JwtConfigError> {
+    pub fn with_roots(issuer: &str, roots: rustls::RootCertStore) -> Result<Self, JwtConfigError> {
         let bad = || JwtConfigError::InvalidIssuerUrl(crate::untrusted::excerpt(issuer));
         if issuer.contains(['?', '#']) {
             return Err(bad());

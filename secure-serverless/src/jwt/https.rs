@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio_rustls::rustls::pki_types::ServerName;
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, RootCertStore};
 
 use super::error::{JwtConfigError, KeySourceError};
 use super::source::{JwksDocument, JwksSource};
@@ -62,7 +62,7 @@ pub(super) fn mozilla_roots() -> RootCertStore {
 
 /// TLS 1.2/1.3 with ring, trusting `roots`.
 pub(super) fn tls_config(roots: RootCertStore) -> Option<Arc<ClientConfig>> {
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .ok()?

@@ -43,7 +43,10 @@ where
 
 async fn ddb_client() -> aws_sdk_dynamodb::Client {
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    secure_serverless::repository::handler_client(&config)
+    secure_serverless::repository::handler_client(
+        &config,
+        &secure_serverless::repository::TrustRoots::default(),
+    )
 }
 
 #[tokio::main(flavor = "current_thread")]
