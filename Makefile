@@ -17,7 +17,7 @@ TARGET    := $(or $(CARGO_TARGET_DIR),$(ROOT)/target)
 # deploy, destroy, terra-deploy, terra-destroy, validate (offline validators)
 include deploy/deploy.mk
 
-.PHONY: help run tools test test-rust test-browser check features chromium bench bench-jwt bench-scaling fuzz supply-chain
+.PHONY: help run tools test test-rust test-browser check features chromium bench bench-jwt bench-scaling bench-load fuzz supply-chain
 
 ## The whole stack on this machine ------------------------------------------
 # Edge (CloudFront + WAF) on 127.0.0.1:8080, API Gateway on 127.0.0.1:8081,
@@ -31,6 +31,7 @@ help:
 	@echo "make bench         - criterion benches, timing-leak check, DynamoDB round trips"
 	@echo "make bench-jwt     - JWT verification beside aws-jwt-verify and PyJWT"
 	@echo "make bench-scaling - one answer's cost as the table grows, beside the seed's Scan (plot)"
+	@echo "make bench-load    - the whole local stack under load at concurrency 32 and 128, profiled"
 	@echo "make fuzz          - every fuzz target for FUZZ_SECONDS (default 60) each"
 	@echo "make supply-chain  - cargo-deny against the offline RustSec snapshot"
 	@echo "make features      - each library feature alone under clippy, then cargo package"
@@ -91,11 +92,17 @@ bench: $(DDB_TOOLS)/node_modules/.installed
 	$(ROOT)/.venv/bench/bin/python benches/python/bleach_throughput.py --json $(TARGET)/bleach.json
 	benches/jwt/run
 	benches/scaling/run
+	benches/load/run
 	@echo; python3 benches/summary.py $(TARGET) | tee $(TARGET)/bench-summary.md
 
 # How one answer's cost grows with the table (10 / 10,000 / 100,000 records), plotted.
 bench-scaling: $(DDB_TOOLS)/node_modules/.installed
 	benches/scaling/run
+
+# The whole local stack under load (writes, reads; concurrency 32 and 128), profiled with perf.
+bench-load: $(DDB_TOOLS)/node_modules/.installed
+	benches/load/run
+	@echo; python3 benches/summary.py $(TARGET) | sed -n '/^Load through the whole stack/,/^$$/p;/#20 load/p'
 
 # JWT verification beside aws-jwt-verify (Node) and PyJWT, same tokens, one run.
 bench-jwt:

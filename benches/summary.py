@@ -102,6 +102,8 @@ for label, ours_id, bare_id, bleach_id in san:
         # own worst case (all of ammonia's work plus both guards), judged too.
         extra = " (not one of #3's named benches)" if "hostile" in label else ""
         judge(f"#3 {label}{extra}: no slower than bare ammonia", ours <= bare, vs)
+        if "hostile" in label:
+            judge(f"#20 {label}: no slower than bare ammonia", ours <= bare, vs)
         judge(f"#9 {label}: within 10% of bare ammonia", ours <= bare * 1.10, vs)
     if ours and b_us:
         judge(f"#9 {label}: >= 20x bleach", b_us * 1e3 / ours >= 20, x)
@@ -195,6 +197,12 @@ if cold:
                   f"{h.get('p50_us', float('nan')):,.1f} µs | {rss:.1f} MiB | {size} |")
     for tg in cold.get("targets", []):
         judge("#9 " + tg["what"], tg["met"], tg["measured"])
+    for name, share in [("reader", 2), ("writer", 3)]:
+        r, p = f.get(f"{name}/rust"), f.get(f"{name}/python")
+        if r and p:
+            ratio = r["warm"]["p50_us"] / p["warm"]["p50_us"]
+            judge(f"#20 {name} warm p50 ≤ 1/{share} of the seed's", ratio <= 1 / share,
+                  f"{r['warm']['p50_us']:,.0f} vs {p['warm']['p50_us']:,.0f} µs: {ratio:.2f}")
     for name in ["writer", "reader"]:
         r = f.get(f"{name}/rust")
         ms = r["cold"]["median_ms"] if r else None
@@ -240,6 +248,44 @@ if sc:
     print(f"Plot: {target / 'scaling.png'} (benches/scaling/run).")
 else:
     judge("#20 scaling bench", None, "missing (benches/scaling/run)")
+print()
+
+# --- load through the whole local stack (issue #20) -------------------------
+ld = load("load/results.json")
+if ld:
+    st = ld["settings"]
+    print(f"Load through the whole stack (benches/load/run: {st['build']}; edge + API Gateway emulation + "
+          f"authorizer + writer/reader + DynamoDB Local on loopback; {st['requests']:,} requests per phase, "
+          f"at most {st['max_seconds']} s, after {st.get('warmup', 0):,} untimed writes and reads; "
+          f"WAF rate rule {st['rate_limit']}):")
+    print()
+    print("| phase | concurrency | requests/s | p50 | p99 | answers | CPU seconds: stack / DynamoDB Local / generator |")
+    print("|---|---|---|---|---|---|---|")
+    for ph in ld["phases"]:
+        c = ph["cpu_seconds"]
+        cpu = " / ".join("n/a" if c.get(k) is None else f"{c[k]:.1f}" for k in ("stack", "dynamodb_local", "generator"))
+        answers = ", ".join(f"{n:,} × {code}" for code, n in ph["statuses"].items())
+        if ph["transport_errors"]:
+            answers += f", {ph['transport_errors']} transport errors"
+        print(f"| {ph['kind']}s | {ph['concurrency']} | {ph['per_second']:,.0f} | {ph['p50_us'] / 1000:.1f} ms | "
+              f"{ph['p99_us'] / 1000:.1f} ms | {answers} | {cpu} |")
+        ok_codes = {"200", "201"} if ph["kind"] == "read" else {"201"}
+        bad = sum(n for code, n in ph["statuses"].items() if code not in ok_codes | {"429", "503"})
+        bad += ph["transport_errors"] + ph["refused_without_retry_after"]
+        judge(f"#20 load, {ph['kind']}s at {ph['concurrency']}: no errors (429/503 only with Retry-After)",
+              bad == 0, f"{bad} errors of {ph['requests']:,}")
+    for kind, prof in ld.get("profiles", {}).items():
+        print()
+        print(f"Where the time goes, {kind}s at {prof['concurrency']} ({ld['profiler']}): the stack by object "
+              + "; ".join(f"{r['what']} {r['percent']:.1f}%" for r in prof.get("stack_objects", []))
+              + "; its top symbols "
+              + "; ".join(f"{r['what']} {r['percent']:.1f}%" for r in prof["stack_symbols"][:6])
+              + "; in its own code "
+              + "; ".join(f"{r['what']} {r['percent']:.1f}%" for r in prof.get("stack_own_symbols", [])[:6])
+              + ". DynamoDB Local by object: "
+              + "; ".join(f"{r['what']} {r['percent']:.1f}%" for r in prof["dynamodb_local_objects"][:4]) + ".")
+else:
+    judge("#20 load through the whole stack", None, "missing (benches/load/run)")
 print()
 
 # --- JWT verification beside aws-jwt-verify and PyJWT (issue #19) ---------

@@ -37,6 +37,11 @@ struct Args {
     /// Origin-secret checks only, no bearer JWT (the seed's design).
     #[arg(long, env = "NO_JWT")]
     no_jwt: bool,
+    /// Once listening, write the addresses and two tokens here as JSON
+    /// (`edge`, `api`, `write_token`, `read_token`; mode 0600) for scripts
+    /// such as the load bench. The file is replaced, never appended to.
+    #[arg(long, env = "READY_FILE")]
+    ready_file: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -76,6 +81,9 @@ async fn main() -> Result<(), Error> {
     let (edge, api) = (stack.edge, stack.api);
     let writer = stack.token("local-writer", &["logs:write"]);
     let reader = stack.token("local-reader", &["logs:read"]);
+    if let Some(path) = &args.ready_file {
+        write_ready_file(path, edge, api, &writer, &reader)?;
+    }
     println!(
         r#"
 secure-serverless local stack
@@ -104,5 +112,35 @@ Ctrl-C stops the stack.
     tokio::signal::ctrl_c().await?;
     println!("stopping");
     stack.shutdown().await;
+    Ok(())
+}
+
+/// Writes the ready file: a sibling temporary file, mode 0600, renamed over
+/// `path`, so a reader sees the whole file or none.
+fn write_ready_file(
+    path: &std::path::Path,
+    edge: SocketAddr,
+    api: SocketAddr,
+    write_token: &str,
+    read_token: &str,
+) -> Result<(), Error> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let body = serde_json::json!({
+        "edge": edge.to_string(),
+        "api": api.to_string(),
+        "write_token": write_token,
+        "read_token": read_token,
+    });
+    let tmp = path.with_extension("partial");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(body.to_string().as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
     Ok(())
 }
