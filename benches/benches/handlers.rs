@@ -1,14 +1,16 @@
 //! The writer Lambda's own work per request, without the storage round trip:
-//! deserialise the API Gateway event as the runtime does, run the handler
+//! deserialise the API Gateway event as the runtime does, pass the edge's
+//! checks and `lambda_http`'s conversion, run the handler
 //! (content type, idempotency key, body, parse, validate, sanitise, build the
 //! record and its receipt) against a sink that stores nothing, serialise the
-//! answer. The DynamoDB call itself is timed by the `repository` bench and,
+//! answer in the door's shape. The DynamoDB call itself is timed by the `repository` bench and,
 //! end to end, by the cold-start harness (`benches/coldstart`).
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lambda_runtime::{Context, LambdaEvent};
-use secure_serverless::apigw::ProxyRequest;
+use lambda_http::service_fn;
+use lambda_runtime::{Context, LambdaEvent, Service as _};
+use secure_serverless::apigw::{Edge, HttpEvent};
 use secure_serverless::logs::{Appended, LogSink, NewRecord};
 use secure_serverless::repository::RepoError;
 use serde_json::{Value, json};
@@ -46,6 +48,7 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     let writer = writer::Writer::new(Discard, 64 * 1024);
+    let mut edge = Edge::new(service_fn(|req| writer::handler(&writer, req)));
     let text = "2026-11-24T10:15:02Z level=info user=alice action=deploy status=ok\n".repeat(16)
         [..1024]
         .to_owned();
@@ -60,23 +63,17 @@ fn bench(c: &mut Criterion) {
     ] {
         let event = event_with(payload, key);
         // The handler accepts it (and would store it).
-        let req: ProxyRequest = serde_json::from_str(&event).unwrap();
+        let req: HttpEvent = serde_json::from_str(&event).unwrap();
         let answer = rt
-            .block_on(writer::handler(
-                &writer,
-                LambdaEvent::new(req, Context::default()),
-            ))
+            .block_on(edge.call(LambdaEvent::new(req, Context::default())))
             .unwrap();
-        assert_eq!(answer.status_code, 201, "{name}: {:?}", answer.body);
+        assert_eq!(answer.status(), 201, "{name}: {:?}", answer.body());
         g.throughput(Throughput::Bytes(1024));
         g.bench_function(name, |b| {
             b.iter(|| {
-                let req: ProxyRequest = serde_json::from_str(black_box(&event)).unwrap();
+                let req: HttpEvent = serde_json::from_str(black_box(&event)).unwrap();
                 let answer = rt
-                    .block_on(writer::handler(
-                        &writer,
-                        LambdaEvent::new(req, Context::default()),
-                    ))
+                    .block_on(edge.call(LambdaEvent::new(req, Context::default())))
                     .unwrap();
                 serde_json::to_vec(&answer).unwrap()
             })

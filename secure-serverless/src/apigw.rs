@@ -1,7 +1,23 @@
-//! The HTTP edge of API Gateway proxy handlers: strict request access and
-//! uniform answers.
+//! The HTTP edge of Lambda functions behind any HTTP front door: API
+//! Gateway REST (payload 1.0) and HTTP APIs (1.0 or 2.0), Function URLs and
+//! ALB targets, one binary for all of them, on `lambda_http`'s `Request`
+//! and `Response`.
 //!
-//! Every answer carries `X-Content-Type-Options: nosniff` and
+//! [`run`] starts the Lambda runtime with a handler of `lambda_http::Request`
+//! (as `lambda_http::run` does) and adds what a security edge needs and
+//! `lambda_http` lacks:
+//!
+//! * a header sent more than once stays visible: `lambda_http` keeps only
+//!   the last value of a REST or ALB event's repeated header, and
+//!   [`single_header`] would take it as the only one; the edge records the
+//!   repetition, so [`single_header`] answers 400 (HTTP APIs and Function
+//!   URLs join repeated headers with commas before the function sees them);
+//! * a body flagged base64 that is not base64 is a 400 answer, not a panic in
+//!   the conversion, and an event `lambda_http` cannot turn into a request
+//!   is a 400 answer too;
+//! * the answer goes back in the shape of the door that asked.
+//!
+//! Every answer built here carries `X-Content-Type-Options: nosniff` and
 //! `Cache-Control: no-store`. Successes are `application/json`; errors are
 //! RFC 9457 problem details (`application/problem+json`,
 //! <https://www.rfc-editor.org/rfc/rfc9457>) with two extension members, a
@@ -21,7 +37,7 @@
 //! |---|---|---|---|
 //! | 400 | `duplicate_header`, `invalid_header` | the header | [`single_header`] |
 //! | 400 | `unknown_parameter`, `duplicate_parameter` | the parameter | [`query_params`] |
-//! | 400 | `invalid_body_encoding` | | [`body_bytes`] |
+//! | 400 | `invalid_body_encoding`, `malformed_request` | | the edge ([`run`], [`Edge`]) |
 //! | 415 | `unsupported_media_type` | `content-type` | [`require_json`] |
 //! | 400, 413, 422 | the entry error's code (`malformed_json`, `missing_field`, `payload_too_large`, `control_character`, ...) | the field | `LogEntryError` |
 //! | 400 | `invalid_idempotency_key`, `idempotency_key_needs_caller` | `idempotency-key` | `BadIdempotencyKey` |
@@ -32,64 +48,56 @@
 //! | 503 (+ `Retry-After: 1`) | `storage_unavailable` | | a throttled or unavailable store |
 //! | 500 | `storage_error`, `internal` | | anything else (never with details: log the error before converting it) |
 //!
-//! ```
-//! use secure_serverless::apigw::{ApiError, json_response};
+//! ```no_run
+//! use lambda_http::{Body, Request, Response, service_fn};
+//! use secure_serverless::apigw::{self, ApiError, json_response};
 //!
-//! let ok = json_response(201, &serde_json::json!({"id": "x"}));
-//! assert_eq!(ok.status_code, 201);
-//! let err = ApiError::bad_request("invalid_limit", "limit must be 1 to 100").field("limit").into_response();
-//! assert_eq!(err.status_code, 400);
-//! assert_eq!(err.headers["content-type"], "application/problem+json");
-//! assert_eq!(err.headers["x-content-type-options"], "nosniff");
+//! async fn hello(req: Request) -> Result<Response<Body>, ApiError> {
+//!     let name = apigw::single_header(&req, "x-name")?.unwrap_or("world");
+//!     Ok(json_response(200, &serde_json::json!({ "hello": name })))
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), lambda_http::Error> {
+//!     apigw::run(service_fn(|req| async { Ok::<_, std::convert::Infallible>(apigw::respond(hello(req).await)) })).await
+//! }
 //! ```
 
 #[cfg(any(feature = "cursor", feature = "log_entry", feature = "idempotency"))]
 mod from_errors;
-#[cfg(feature = "idempotency")]
-mod idempotency;
-#[cfg(feature = "idempotency")]
-pub use idempotency::authorizer_caller;
 
-use std::borrow::Cow;
+mod caller;
+mod edge;
 
-use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
-use aws_lambda_events::encodings::Body;
-use aws_lambda_events::http::{HeaderMap, HeaderValue};
-use base64::Engine as _;
+pub use caller::caller;
+pub use edge::{Edge, HttpAnswer, HttpEvent, run};
+
+use lambda_http::{Body, Request, RequestExt as _, Response};
 use serde::Serialize;
 
-/// An API Gateway REST proxy request.
-pub type ProxyRequest = ApiGatewayProxyRequest;
-/// An API Gateway REST proxy response.
-pub type ProxyResponse = ApiGatewayProxyResponse;
-
-fn security_headers(content_type: &'static str) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    h.insert("content-type", HeaderValue::from_static(content_type));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert("cache-control", HeaderValue::from_static("no-store"));
-    h
-}
-
 /// A JSON answer with the security headers.
-pub fn json_response<T: Serialize + ?Sized>(status: u16, body: &T) -> ProxyResponse {
-    match serde_json::to_string(body) {
-        Ok(text) => response(status, "application/json", text),
+///
+/// ```
+/// let ok = secure_serverless::apigw::json_response(201, &serde_json::json!({"id": "x"}));
+/// assert_eq!(ok.status(), 201);
+/// assert_eq!(ok.headers()["x-content-type-options"], "nosniff");
+/// ```
+pub fn json_response<T: Serialize + ?Sized>(status: u16, body: &T) -> Response<Body> {
+    let text = match serde_json::to_string(body) {
+        Ok(text) => text,
         Err(_) => {
-            ApiError::new(500, "internal", "the response could not be encoded").into_response()
+            return ApiError::new(500, "internal", "the response could not be encoded")
+                .into_response();
         }
-    }
-}
-
-fn response(status: u16, content_type: &'static str, body: String) -> ProxyResponse {
-    let mut r = ProxyResponse::default();
-    r.status_code = i64::from(status);
-    r.headers = security_headers(content_type);
-    r.body = Some(Body::Text(body));
-    r
+    };
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("x-content-type-options", "nosniff")
+        .header("cache-control", "no-store")
+        .body(Body::Text(text))
+        // A status outside 100..=999 is the only way to fail: the caller's own constant.
+        .unwrap_or_else(|_| ApiError::new(500, "internal", "invalid status").into_response())
 }
 
 /// An error answer.
@@ -100,20 +108,6 @@ pub struct ApiError {
     message: String,
     field: Option<String>,
     retry_after: Option<u32>,
-}
-
-/// An RFC 9457 problem details object with this crate's two extension
-/// members.
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    title: &'static str,
-    status: u16,
-    detail: &'a str,
-    code: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
 }
 
 impl ApiError {
@@ -169,34 +163,24 @@ impl ApiError {
     pub fn field_name(&self) -> Option<&str> {
         self.field.as_deref()
     }
-    /// The answer: `application/problem+json` with the security headers.
-    pub fn into_response(self) -> ProxyResponse {
-        let title = aws_lambda_events::http::StatusCode::from_u16(self.status)
-            .ok()
-            .and_then(|s| s.canonical_reason())
-            .unwrap_or("Error");
-        let problem = Problem {
-            kind: "about:blank",
-            title,
-            status: self.status,
-            detail: &self.message,
-            code: self.code,
-            field: self.field.as_deref(),
-        };
-        // Strings and numbers only: serialising cannot fail.
-        let body = serde_json::to_string(&problem).unwrap_or_default();
-        let mut r = response(self.status, "application/problem+json", body);
-        if let Some(s) = self.retry_after {
-            r.headers.insert("retry-after", HeaderValue::from(s));
-        }
-        r
+    /// The answer: `application/problem+json` with the security headers
+    /// (and `Retry-After` when set).
+    pub fn into_response(self) -> Response<Body> {
+        let retry = self.retry_after.map(|s| ("retry-after", s.to_string()));
+        crate::http_problem::response(
+            self.status,
+            self.code,
+            &self.message,
+            self.field.as_deref(),
+            retry.as_slice(),
+        )
     }
 }
 
 /// The answer for a handler's result: the response, or the error's problem
 /// details (logged with its status and code when the `tracing` feature is on;
 /// the detail is never logged, it may quote the request).
-pub fn respond(result: Result<ProxyResponse, ApiError>) -> ProxyResponse {
+pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
     result.unwrap_or_else(|e| {
         #[cfg(feature = "tracing")]
         tracing::info!(status = e.status(), code = e.code(), "request refused");
@@ -207,26 +191,30 @@ pub fn respond(result: Result<ProxyResponse, ApiError>) -> ProxyResponse {
 /// The single value of header `name` (case-insensitive), `None` when absent.
 ///
 /// # Errors
-/// 400 when the header is repeated or not visible ASCII.
-pub fn single_header<'a>(req: &'a ProxyRequest, name: &str) -> Result<Option<&'a str>, ApiError> {
-    let values: Vec<&HeaderValue> =
-        crate::headers::all_values(&req.multi_value_headers, &req.headers, name)
-            .iter()
-            .collect();
-    match values.as_slice() {
-        [] => Ok(None),
-        [one] => one.to_str().map(Some).map_err(|_| {
+/// 400 when the header was sent more than once (as the [`Edge`] saw the
+/// event, or in `req` itself) or is not visible ASCII.
+pub fn single_header<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, ApiError> {
+    let repeated = || {
+        ApiError::bad_request(
+            "duplicate_header",
+            format!("header {name} appears more than once"),
+        )
+        .field(name)
+    };
+    if edge::was_repeated(req, name) {
+        return Err(repeated());
+    }
+    let mut values = req.headers().get_all(name).iter();
+    match (values.next(), values.next()) {
+        (None, _) => Ok(None),
+        (Some(_), Some(_)) => Err(repeated()),
+        (Some(one), None) => one.to_str().map(Some).map_err(|_| {
             ApiError::bad_request(
                 "invalid_header",
                 format!("header {name} is not visible ASCII"),
             )
             .field(name)
         }),
-        _ => Err(ApiError::bad_request(
-            "duplicate_header",
-            format!("header {name} appears more than once"),
-        )
-        .field(name)),
     }
 }
 
@@ -235,7 +223,7 @@ pub fn single_header<'a>(req: &'a ProxyRequest, name: &str) -> Result<Option<&'a
 ///
 /// # Errors
 /// 415 otherwise.
-pub fn require_json(req: &ProxyRequest) -> Result<(), ApiError> {
+pub fn require_json(req: &Request) -> Result<(), ApiError> {
     let ct = single_header(req, "content-type")?;
     let ok = ct.is_some_and(|v| {
         let mut parts = v.split(';').map(str::trim);
@@ -256,34 +244,19 @@ pub fn require_json(req: &ProxyRequest) -> Result<(), ApiError> {
     }
 }
 
-/// The request body as bytes (decoding base64 when API Gateway encoded it).
-///
-/// # Errors
-/// 400 when the body is flagged base64 but is not.
-pub fn body_bytes(req: &ProxyRequest) -> Result<Cow<'_, [u8]>, ApiError> {
-    let body = req.body.as_deref().unwrap_or("");
-    if req.is_base64_encoded {
-        base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .map(Cow::Owned)
-            .map_err(|_| {
-                ApiError::bad_request("invalid_body_encoding", "body is flagged base64 but is not")
-            })
-    } else {
-        Ok(Cow::Borrowed(body.as_bytes()))
-    }
-}
-
 /// The query parameters, each at most once and all in `allowed`.
 ///
 /// # Errors
 /// 400 naming an unknown or repeated parameter.
 pub fn query_params<'a>(
-    req: &'a ProxyRequest,
+    req: &'a Request,
     allowed: &[&str],
 ) -> Result<Vec<(&'a str, &'a str)>, ApiError> {
+    let Some(params) = req.query_string_parameters_ref() else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
-    for (name, _) in req.query_string_parameters.iter() {
+    for (name, _) in params.iter() {
         if !allowed.contains(&name) {
             let shown = crate::untrusted::excerpt(name);
             return Err(ApiError::bad_request(
@@ -295,11 +268,7 @@ pub fn query_params<'a>(
             )
             .field(shown));
         }
-        let all: Vec<&str> = match req.multi_value_query_string_parameters.all(name) {
-            Some(v) if !v.is_empty() => v,
-            _ => req.query_string_parameters.all(name).unwrap_or_default(),
-        };
-        match all.as_slice() {
+        match params.all(name).unwrap_or_default().as_slice() {
             [one] => out.push((name, *one)),
             _ => {
                 return Err(ApiError::bad_request(

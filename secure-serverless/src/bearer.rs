@@ -326,7 +326,7 @@ impl Shared {
         if status == 503 {
             headers.push(("retry-after", "5".to_owned()));
         }
-        crate::http_problem::response(status, code, &detail, &headers)
+        crate::http_problem::response(status, code, &detail, None, &headers)
     }
 }
 

@@ -87,8 +87,6 @@ pub use dynamodb::{DynamoStore, IDEMPOTENCY_TABLE};
 #[cfg(feature = "idempotency_http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "idempotency_http")))]
 pub use http::{HttpIdempotencyLayer, HttpIdempotentService, StoredHttpResponse};
-#[cfg(feature = "apigw")]
-pub(crate) use key::caller_scope;
 pub use key::{BadIdempotencyKey, IdempotencyKey, KeyFrom};
 pub use layer::{IdempotencyLayer, IdempotentService};
 pub use memory::MemoryStore;

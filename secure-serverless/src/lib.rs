@@ -67,10 +67,10 @@ pub mod jwt;
 #[cfg(any(feature = "secret_source", feature = "jwks-https"))]
 mod http1;
 
-#[cfg(any(feature = "authorizer", feature = "apigw"))]
+#[cfg(feature = "authorizer")]
 mod headers;
 
-#[cfg(any(feature = "bearer", feature = "idempotency_http"))]
+#[cfg(feature = "apigw")]
 mod http_problem;
 
 #[cfg(feature = "authorizer")]

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use lambda_runtime::tower::{Layer, Service, ServiceExt, service_fn};
 use lambda_runtime::{Context, LambdaEvent};
-use secure_serverless::apigw::{ApiError, ProxyRequest, ProxyResponse, json_response};
+use secure_serverless::apigw::json_response;
 use secure_serverless::idempotency::{
     Begin, Claim, DynamoStore, IdempotencyConfig, IdempotencyError, IdempotencyKey,
     IdempotencyLayer, IdempotencyStore, Idempotent, KeyFrom, Outcome, RunError, StoreError,
@@ -309,24 +309,41 @@ async fn a_completed_key_is_forgotten_when_it_expires() {
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 }
 
-fn request(key: Option<&str>, body: &str, principal: Option<&str>) -> ProxyRequest {
-    let mut r = ProxyRequest::default();
-    r.http_method = aws_lambda_events::http::Method::POST;
-    r.path = Some("/orders".into());
-    r.body = Some(body.into());
-    if let Some(k) = key {
-        r.headers.insert("idempotency-key", k.parse().unwrap());
+/// A REST API request as the runtime hands it to a `lambda_http` handler:
+/// the event JSON through `lambda_http`'s conversion, the caller as a REST
+/// Lambda authorizer names it (`principalId`).
+#[cfg(feature = "idempotency_http")]
+fn rest_request(
+    key: Option<&str>,
+    body: &str,
+    principal: Option<&str>,
+    query: &[(&str, &str)],
+) -> lambda_http::Request {
+    let mut multi_query = serde_json::Map::new();
+    for (k, v) in query {
+        multi_query
+            .entry(k.to_string())
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .unwrap()
+            .push(json!(v));
     }
-    if let Some(p) = principal {
-        r.request_context
-            .authorizer
-            .fields
-            .insert("principalId".into(), json!(p));
-    }
-    r
-}
-
-fn event(req: ProxyRequest) -> LambdaEvent<ProxyRequest> {
+    let headers = match key {
+        Some(k) => json!({"idempotency-key": [k]}),
+        None => json!({}),
+    };
+    let authorizer = match principal {
+        Some(p) => json!({"principalId": p}),
+        None => json!({}),
+    };
+    let event = json!({
+        "resource": "/orders", "path": "/orders", "httpMethod": "POST",
+        "headers": {}, "multiValueHeaders": headers,
+        "queryStringParameters": null, "multiValueQueryStringParameters": multi_query,
+        "requestContext": {"stage": "prod", "httpMethod": "POST", "resourcePath": "/orders", "authorizer": authorizer},
+        "body": body, "isBase64Encoded": false
+    });
+    let mut req = lambda_http::request::from_str(&event.to_string()).unwrap();
     let mut context = Context::default();
     context.deadline = u64::try_from(
         in_secs(5.0)
@@ -335,57 +352,117 @@ fn event(req: ProxyRequest) -> LambdaEvent<ProxyRequest> {
             .as_millis(),
     )
     .unwrap();
-    LambdaEvent::new(req, context)
+    req.extensions_mut().insert(context);
+    req
 }
 
+#[cfg(feature = "idempotency_http")]
 #[tokio::test]
-async fn the_layer_replays_an_api_gateway_answer_byte_for_byte() {
+async fn the_http_layer_replays_a_rest_answer_byte_for_byte() {
+    use lambda_http::Request;
+    use secure_serverless::idempotency::HttpIdempotencyLayer;
+
     let (store, _table) = store().await;
     let runs = Arc::new(AtomicUsize::new(0));
     let inner = {
         let runs = runs.clone();
-        service_fn(move |e: LambdaEvent<ProxyRequest>| {
+        service_fn(move |req: Request| {
             let runs = runs.clone();
             async move {
                 let n = runs.fetch_add(1, Ordering::SeqCst);
-                let mut r = json_response(201, &json!({"order": n, "body": e.payload.body}));
-                r.headers.insert("x-order", n.to_string().parse().unwrap());
-                Ok::<ProxyResponse, lambda_runtime::Error>(r)
+                let body = String::from_utf8_lossy(req.body().as_ref()).into_owned();
+                let mut r = json_response(201, &json!({"order": n, "body": body}));
+                r.headers_mut()
+                    .insert("x-order", n.to_string().parse().unwrap());
+                Ok::<_, std::convert::Infallible>(r)
+            }
+        })
+    };
+    let layer = HttpIdempotencyLayer::new(
+        store,
+        IdempotencyConfig::default().local_cache(0),
+        KeyFrom::<Request>::http_header("Idempotency-Key"),
+    );
+    let svc = layer.layer(inner);
+    let call = |req: Request| {
+        let svc = svc.clone();
+        async move { svc.oneshot(req).await.unwrap() }
+    };
+
+    let first = call(rest_request(Some("o-1"), "{\"n\":1}", Some("alice"), &[])).await;
+    let again = call(rest_request(Some("o-1"), "{\"n\":1}", Some("alice"), &[])).await;
+    assert_eq!(first.status(), 201);
+    assert_eq!(
+        (again.status(), again.headers(), again.body()),
+        (first.status(), first.headers(), first.body())
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+
+    // Same key, another body: 409 naming the header, nothing runs.
+    let conflict = call(rest_request(Some("o-1"), "{\"n\":2}", Some("alice"), &[])).await;
+    assert_eq!(conflict.status(), 409);
+    assert!(format!("{:?}", conflict.body()).contains("idempotency_conflict"));
+    // Another caller's same key is another key.
+    let bob = call(rest_request(Some("o-1"), "{\"n\":1}", Some("bob"), &[])).await;
+    assert_eq!(bob.status(), 201);
+    // A key without a caller: 400; no key: runs as usual.
+    let anonymous = call(rest_request(Some("o-1"), "{}", None, &[])).await;
+    assert_eq!(anonymous.status(), 400);
+    assert!(format!("{:?}", anonymous.body()).contains("idempotency_key_needs_caller"));
+    call(rest_request(None, "{}", None, &[])).await;
+    call(rest_request(None, "{}", None, &[])).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 4);
+}
+
+/// The `lambda_runtime` layer on any event: the key from JSON fields, the
+/// caller from another, replayed from DynamoDB.
+#[tokio::test]
+async fn the_runtime_layer_replays_a_json_event_answer() {
+    let (store, _table) = store().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let inner = {
+        let runs = runs.clone();
+        service_fn(move |e: LambdaEvent<Value>| {
+            let runs = runs.clone();
+            async move {
+                let n = runs.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, lambda_runtime::Error>(json!({"charge": n, "amount": e.payload["amount"]}))
             }
         })
     };
     let layer = IdempotencyLayer::new(
         store,
         IdempotencyConfig::default().local_cache(0),
-        KeyFrom::<ProxyRequest>::header("Idempotency-Key"),
-        |e| ApiError::from(e).into_response(),
+        KeyFrom::json_fields(&["/order_id"], &["/amount"], Some("/customer")),
+        |e| json!({"error": e.to_string()}),
     );
     let mut svc = layer.layer(inner);
-    let mut call = async |req| svc.ready().await.unwrap().call(event(req)).await.unwrap();
-
-    let first = call(request(Some("o-1"), "{\"n\":1}", Some("alice"))).await;
-    let again = call(request(Some("o-1"), "{\"n\":1}", Some("alice"))).await;
-    assert_eq!(first.status_code, 201);
-    assert_eq!(
-        serde_json::to_string(&first).unwrap(),
-        serde_json::to_string(&again).unwrap()
+    let mut call = async |payload: Value| {
+        let mut context = Context::default();
+        context.deadline = u64::try_from(
+            in_secs(5.0)
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_millis(),
+        )
+        .unwrap();
+        svc.ready()
+            .await
+            .unwrap()
+            .call(LambdaEvent::new(payload, context))
+            .await
+            .unwrap()
+    };
+    let order = json!({"order_id": "o-9", "amount": 5, "customer": "alice"});
+    let first = call(order.clone()).await;
+    assert_eq!(call(order).await, first);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    let other = call(json!({"order_id": "o-9", "amount": 500, "customer": "alice"})).await;
+    assert!(
+        other["error"].as_str().unwrap().contains("different"),
+        "{other}"
     );
     assert_eq!(runs.load(Ordering::SeqCst), 1);
-
-    // Same key, another body: 409 naming the header, nothing runs.
-    let conflict = call(request(Some("o-1"), "{\"n\":2}", Some("alice"))).await;
-    assert_eq!(conflict.status_code, 409);
-    assert!(format!("{:?}", conflict.body).contains("idempotency_conflict"));
-    // Another caller's same key is another key.
-    let bob = call(request(Some("o-1"), "{\"n\":1}", Some("bob"))).await;
-    assert_eq!(bob.status_code, 201);
-    // A key without a caller: 400; no key: runs as usual.
-    let anonymous = call(request(Some("o-1"), "{}", None)).await;
-    assert_eq!(anonymous.status_code, 400);
-    assert!(format!("{:?}", anonymous.body).contains("idempotency_key_needs_caller"));
-    call(request(None, "{}", None)).await;
-    call(request(None, "{}", None)).await;
-    assert_eq!(runs.load(Ordering::SeqCst), 4);
 }
 
 /// The effect an atomic commit writes: any item of the store's table.
@@ -489,48 +566,31 @@ async fn a_sandbox_forgets_a_replayed_key_when_its_record_expires() {
     );
 }
 
+#[cfg(feature = "idempotency_http")]
 #[tokio::test]
 async fn the_query_string_is_part_of_the_request() {
+    use lambda_http::Request;
+    use secure_serverless::idempotency::HttpIdempotencyLayer;
+
     let (store, _table) = store().await;
-    let layer = IdempotencyLayer::new(
+    let layer = HttpIdempotencyLayer::new(
         store,
         IdempotencyConfig::default().local_cache(0),
-        KeyFrom::<ProxyRequest>::header("idempotency-key"),
-        |e| ApiError::from(e).into_response(),
+        KeyFrom::<Request>::http_header("idempotency-key"),
     );
-    let mut svc = layer.layer(service_fn(|_: LambdaEvent<ProxyRequest>| async {
-        Ok::<ProxyResponse, lambda_runtime::Error>(json_response(201, &json!({"ok": true})))
+    let svc = layer.layer(service_fn(|_: Request| async {
+        Ok::<_, std::convert::Infallible>(json_response(201, &json!({"ok": true})))
     }));
-    let with_query = |q: &[(&str, &str)]| {
-        let mut r = request(Some("pay-1"), "{}", Some("alice"));
-        let query: std::collections::HashMap<String, String> = q
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        r.query_string_parameters = query.into();
-        r
+    let call = |q: &[(&str, &str)]| {
+        let svc = svc.clone();
+        let req = rest_request(Some("pay-1"), "{}", Some("alice"), q);
+        async move { svc.oneshot(req).await.unwrap().status() }
     };
-    let mut call = async |req| svc.ready().await.unwrap().call(event(req)).await.unwrap();
-    assert_eq!(
-        call(with_query(&[("amount", "5"), ("to", "bob")]))
-            .await
-            .status_code,
-        201
-    );
+    assert_eq!(call(&[("amount", "5"), ("to", "bob")]).await, 201);
     // The same parameters in another order: the same request, a replay.
-    assert_eq!(
-        call(with_query(&[("to", "bob"), ("amount", "5")]))
-            .await
-            .status_code,
-        201
-    );
+    assert_eq!(call(&[("to", "bob"), ("amount", "5")]).await, 201);
     // Another amount with the same key and body: a conflict, never a replay.
-    assert_eq!(
-        call(with_query(&[("amount", "500"), ("to", "bob")]))
-            .await
-            .status_code,
-        409
-    );
+    assert_eq!(call(&[("amount", "500"), ("to", "bob")]).await, 409);
 }
 
 /// The lambda_http layer: a handler's status, headers and body come back

@@ -25,46 +25,27 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerRequestTypeRequestContext,
-    ApiGatewayCustomAuthorizerRequestTypeRequestIdentity, ApiGatewayProxyRequestContext,
-    ApiGatewayRequestAuthorizer, ApiGatewayRequestIdentity,
+    ApiGatewayCustomAuthorizerRequestTypeRequestIdentity, ApiGatewayProxyRequest,
+    ApiGatewayProxyRequestContext, ApiGatewayRequestAuthorizer, ApiGatewayRequestIdentity,
 };
 use aws_lambda_events::query_map::QueryMap;
 use base64::Engine as _;
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::Method;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
-use hyper::{HeaderMap, Request, Response, StatusCode};
-use secure_serverless::apigw::{ProxyRequest, ProxyResponse};
+use hyper::{HeaderMap, Request, StatusCode};
 use secure_serverless::authorizer::RequestEvent;
 use secure_serverless::policy::{ContextValue, Decision, Policy};
 use serde_json::{Value, json};
 
 use crate::http::{BodyError, HttpResponse, json, read_body};
+use crate::integration::{Integration, bad_gateway, to_http};
 
 /// API Gateway's payload limit.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 /// API Gateway's integration timeout.
 pub const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(29);
-
-/// A Lambda proxy integration: one of the example handlers.
-#[derive(Debug, Clone)]
-pub enum Integration {
-    /// `POST /log`.
-    Writer(Arc<writer::Writer>),
-    /// `GET /stats`.
-    Reader(Arc<reader::Reader>),
-}
-
-impl Integration {
-    async fn call(&self, req: ProxyRequest) -> ProxyResponse {
-        match self {
-            Integration::Writer(w) => w.handle(&req).await,
-            Integration::Reader(r) => r.handle(&req).await,
-        }
-    }
-}
 
 /// Where the API is "deployed": the parts of its method ARNs.
 #[derive(Debug, Clone)]
@@ -319,7 +300,7 @@ impl Api {
         context.protocol = Some("HTTP/1.1".to_owned());
         context.identity = identity;
         context.authorizer = authorizer;
-        let mut proxy = ProxyRequest::default();
+        let mut proxy = ApiGatewayProxyRequest::default();
         proxy.resource = Some(call.resource.to_owned());
         proxy.path = Some(call.path);
         proxy.http_method = call.method;
@@ -337,12 +318,19 @@ impl Api {
             ),
         };
         let integration = call.integration.clone();
-        let run = tokio::spawn(async move { integration.call(proxy).await });
+        let Ok(event) = serde_json::to_string(&proxy) else {
+            return bad_gateway();
+        };
+        let run = tokio::spawn(async move { integration.invoke(&event).await });
         match tokio::time::timeout(INTEGRATION_TIMEOUT, run).await {
-            Ok(Ok(r)) => proxy_response(r),
+            Ok(Ok(Ok(answer))) => to_http(&answer).unwrap_or_else(bad_gateway),
+            Ok(Ok(Err(e))) => {
+                tracing::error!(error = %e, "function error");
+                bad_gateway()
+            }
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "integration failed");
-                message(StatusCode::BAD_GATEWAY, json!("Internal server error"))
+                bad_gateway()
             }
             Err(_) => message(
                 StatusCode::GATEWAY_TIMEOUT,
@@ -405,56 +393,6 @@ async fn read_request_body(body: Incoming) -> Result<Bytes, Refused> {
     })
 }
 
-/// Turns a Lambda proxy answer into HTTP, as API Gateway does; an answer it
-/// would reject is a 502. That includes a response Lambda itself refuses:
-/// over 6 MB as serialised JSON, envelope and escaped body together
-/// (<https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>).
-fn proxy_response(r: ProxyResponse) -> HttpResponse {
-    let bad = || message(StatusCode::BAD_GATEWAY, json!("Internal server error"));
-    match serde_json::to_vec(&r) {
-        Ok(wire) if wire.len() <= secure_serverless::envelope::LAMBDA_SYNC_RESPONSE_LIMIT => {}
-        Ok(wire) => {
-            tracing::error!(
-                bytes = wire.len(),
-                "Lambda refuses a response payload this large"
-            );
-            return bad();
-        }
-        Err(_) => return bad(),
-    }
-    let Some(status) = u16::try_from(r.status_code)
-        .ok()
-        .and_then(|s| StatusCode::from_u16(s).ok())
-    else {
-        return bad();
-    };
-    let body = match r.body {
-        None => Bytes::new(),
-        Some(aws_lambda_events::encodings::Body::Empty) => Bytes::new(),
-        Some(aws_lambda_events::encodings::Body::Text(t)) if r.is_base64_encoded => {
-            match base64::engine::general_purpose::STANDARD.decode(t) {
-                Ok(b) => Bytes::from(b),
-                Err(_) => return bad(),
-            }
-        }
-        Some(aws_lambda_events::encodings::Body::Text(t)) => Bytes::from(t),
-        Some(aws_lambda_events::encodings::Body::Binary(b)) => Bytes::from(b),
-        Some(_) => return bad(),
-    };
-    let mut out = Response::new(Full::new(body));
-    *out.status_mut() = status;
-    let h = out.headers_mut();
-    for (name, value) in &r.multi_value_headers {
-        h.append(name.clone(), value.clone());
-    }
-    for (name, value) in &r.headers {
-        if !r.multi_value_headers.contains_key(name) {
-            h.insert(name.clone(), value.clone());
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,7 +413,7 @@ mod tests {
             json!({"principalId": "alice", "scope": "logs:read", "level": "3", "admin": "false"})
         );
         // And the handlers' event type reads it back where a Lambda looks.
-        let event: ProxyRequest = serde_json::from_value(json!({
+        let event: ApiGatewayProxyRequest = serde_json::from_value(json!({
             "httpMethod": "GET", "path": "/stats", "resource": "/stats",
             "headers": {}, "multiValueHeaders": {},
             "requestContext": {"httpMethod": "GET", "authorizer": ctx},

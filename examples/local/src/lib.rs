@@ -18,6 +18,7 @@ pub mod api;
 pub mod bounded;
 pub mod edge;
 pub mod http;
+pub mod integration;
 pub mod waf;
 
 use std::net::SocketAddr;
@@ -36,7 +37,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::api::{Api, ApiIdentity, Integration};
+use crate::api::{Api, ApiIdentity};
+use crate::integration::Integration;
 use crate::edge::Edge;
 use crate::waf::{IpBlockList, RateLimiter};
 

@@ -30,9 +30,10 @@
 //! A variable that is set but blank, malformed or out of range, or a missing
 //! cursor key, stops the function at start-up with an error naming it.
 
-use lambda_runtime::{Error, LambdaEvent};
+use lambda_http::{Body, Request, RequestExt as _, Response};
+use lambda_runtime::Error;
 use secrecy::ExposeSecret;
-use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
+use secure_serverless::apigw::{self, ApiError};
 use secure_serverless::config::Vars;
 use secure_serverless::cursor::CursorKey;
 use secure_serverless::lambda_log;
@@ -85,12 +86,12 @@ impl Reader {
     }
 
     /// Answers one request; never fails.
-    pub async fn handle(&self, req: &ProxyRequest) -> ProxyResponse {
+    pub async fn handle(&self, req: &Request) -> Response<Body> {
         apigw::respond(self.try_handle(req).await)
     }
 
-    async fn try_handle(&self, req: &ProxyRequest) -> Result<ProxyResponse, ApiError> {
-        if req.http_method != "GET" {
+    async fn try_handle(&self, req: &Request) -> Result<Response<Body>, ApiError> {
+        if req.method() != lambda_http::http::Method::GET {
             return Err(ApiError::new(405, "method_not_allowed", "use GET"));
         }
         let mut q = ListQuery {
@@ -162,13 +163,14 @@ impl Reader {
     }
 }
 
-/// The Lambda handler.
+/// The Lambda handler, for any HTTP front door (run it with
+/// [`apigw::run`]).
 ///
 /// # Errors
 /// Never: every outcome is an HTTP answer.
-pub async fn handler(
-    state: &Reader,
-    event: LambdaEvent<ProxyRequest>,
-) -> Result<ProxyResponse, Error> {
-    Ok(lambda_log::invocation(&event.context, state.handle(&event.payload)).await)
+pub async fn handler(state: &Reader, req: Request) -> Result<Response<Body>, Error> {
+    Ok(match req.lambda_context_ref() {
+        Some(context) => lambda_log::invocation(context, state.handle(&req)).await,
+        None => state.handle(&req).await,
+    })
 }

@@ -1,5 +1,6 @@
 //! Wires the handler into the Lambda runtime; the DynamoDB client is built once.
-use lambda_runtime::{Error, service_fn};
+use lambda_http::service_fn;
+use lambda_runtime::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -24,5 +25,5 @@ async fn main() -> Result<(), Error> {
         .await
         .inspect_err(|e| tracing::error!(error = %e, "reader configuration refused"))?;
     let state = &state;
-    lambda_runtime::run(service_fn(move |event| reader::handler(state, event))).await
+    secure_serverless::apigw::run(service_fn(move |req| reader::handler(state, req))).await
 }

@@ -32,8 +32,9 @@
 //! A variable that is set but blank, malformed or out of range stops the
 //! function at start-up with an error naming it.
 
-use lambda_runtime::{Error, LambdaEvent};
-use secure_serverless::apigw::{self, ApiError, ProxyRequest, ProxyResponse};
+use lambda_http::{Body, Request, RequestExt as _, Response};
+use lambda_runtime::Error;
+use secure_serverless::apigw::{self, ApiError};
 use secure_serverless::config::Vars;
 use secure_serverless::idempotency::BadIdempotencyKey;
 use secure_serverless::lambda_log;
@@ -67,25 +68,25 @@ impl<S: LogSink> Writer<S> {
     }
 
     /// Answers one request; never fails.
-    pub async fn handle(&self, req: &ProxyRequest) -> ProxyResponse {
+    pub async fn handle(&self, req: &Request) -> Response<Body> {
         apigw::respond(self.try_handle(req).await)
     }
 
-    async fn try_handle(&self, req: &ProxyRequest) -> Result<ProxyResponse, ApiError> {
-        if req.http_method != "POST" {
+    async fn try_handle(&self, req: &Request) -> Result<Response<Body>, ApiError> {
+        if req.method() != lambda_http::http::Method::POST {
             return Err(ApiError::new(405, "method_not_allowed", "use POST"));
         }
         apigw::require_json(req)?;
         let key = apigw::single_header(req, "idempotency-key")?;
-        let body = apigw::body_bytes(req)?;
-        let caller = match (apigw::authorizer_caller(req), key) {
+        let body = req.body().as_ref();
+        let caller = match (apigw::caller(req), key) {
             (Some(caller), _) => caller,
             (None, None) => String::new(),
             (None, Some(_)) => return Err(BadIdempotencyKey::NoCaller.into()),
         };
         let outcome = self
             .inner
-            .write(&caller, &body, key)
+            .write(&caller, body, key)
             .await
             .inspect_err(|e| {
                 match e {
@@ -106,7 +107,7 @@ impl<S: LogSink> Writer<S> {
             Appended::Replayed(receipt) => {
                 tracing::info!(status = 201, id = receipt.id, "idempotent replay");
                 let mut r = apigw::json_response(201, &receipt);
-                r.headers.insert(
+                r.headers_mut().insert(
                     "idempotency-replayed",
                     "true".parse().expect("static header value"),
                 );
@@ -142,13 +143,14 @@ impl Writer<LogStore> {
     }
 }
 
-/// The Lambda handler.
+/// The Lambda handler, for any HTTP front door (run it with
+/// [`apigw::run`]).
 ///
 /// # Errors
 /// Never: every outcome is an HTTP answer.
-pub async fn handler<S: LogSink>(
-    state: &Writer<S>,
-    event: LambdaEvent<ProxyRequest>,
-) -> Result<ProxyResponse, Error> {
-    Ok(lambda_log::invocation(&event.context, state.handle(&event.payload)).await)
+pub async fn handler<S: LogSink>(state: &Writer<S>, req: Request) -> Result<Response<Body>, Error> {
+    Ok(match req.lambda_context_ref() {
+        Some(context) => lambda_log::invocation(context, state.handle(&req)).await,
+        None => state.handle(&req).await,
+    })
 }

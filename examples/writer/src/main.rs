@@ -2,7 +2,8 @@
 // The handler future (sanitiser, transaction, metrics, log span) nests deeper
 // than the compiler's default layout query depth.
 #![recursion_limit = "256"]
-use lambda_runtime::{Error, service_fn};
+use lambda_http::service_fn;
+use lambda_runtime::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -26,5 +27,5 @@ async fn main() -> Result<(), Error> {
     let state = writer::Writer::from_vars(&secure_serverless::config::Vars::from_env(), client)
         .inspect_err(|e| tracing::error!(error = %e, "writer configuration refused"))?;
     let state = &state;
-    lambda_runtime::run(service_fn(move |event| writer::handler(state, event))).await
+    secure_serverless::apigw::run(service_fn(move |req| writer::handler(state, req))).await
 }

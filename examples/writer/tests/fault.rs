@@ -2,9 +2,12 @@
 //! `Retry-After` (never 502, never a panic) and recovers when it is back.
 //! A test binary of its own: it freezes and restarts the shared server.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use secure_serverless::apigw::ProxyRequest;
+use common::{body_json, call, fixture};
+
 use secure_serverless::cursor::CursorKey;
 use secure_serverless::logs::{ListQuery, LogStore, LogStoreConfig};
 use secure_serverless::repository::{Repository, client_with_timeouts};
@@ -21,25 +24,17 @@ fn ctl(action: &str) {
     assert!(status.success(), "dynamodb-local-ctl {action}");
 }
 
-fn post_with_key(i: usize, key: &str) -> ProxyRequest {
-    let mut r = post(i);
-    r.headers.insert("idempotency-key", key.parse().unwrap());
-    r.multi_value_headers
-        .insert("idempotency-key", key.parse().unwrap());
-    r
+fn post_with_key(i: usize, key: &str) -> Value {
+    let mut e = post(i);
+    e["headers"]["idempotency-key"] = json!(key);
+    e["multiValueHeaders"]["idempotency-key"] = json!([key]);
+    e
 }
 
-fn post(i: usize) -> ProxyRequest {
-    let mut e: Value = serde_json::from_str(
-        &std::fs::read_to_string(format!(
-            "{}/events/post-log.json",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+fn post(i: usize) -> Value {
+    let mut e = fixture();
     e["body"] = json!(format!(r#"{{"type":"fault","payload":"record {i}"}}"#));
-    serde_json::from_value(e).unwrap()
+    e
 }
 
 #[tokio::test]
@@ -56,20 +51,20 @@ async fn storage_outage_is_503_then_recovers() {
     store.create_table().await.unwrap();
     let w = Writer::new(store, 64 * 1024);
     let acknowledged = std::cell::RefCell::new(Vec::new());
-    let write = |status: i64, r: secure_serverless::apigw::ProxyResponse| {
-        assert_eq!(r.status_code, status, "{:?}", r.body);
-        let v: Value = serde_json::from_slice(r.body.as_ref().unwrap().as_ref()).unwrap();
+    let write = |status: i64, r: secure_serverless::apigw::HttpAnswer| {
+        assert_eq!(r.status(), status, "{:?}", r.body());
+        let v = body_json(&r);
         if status == 201 {
             acknowledged
                 .borrow_mut()
                 .push(v["id"].as_str().unwrap().to_owned());
         } else {
             assert_eq!(v["code"], "storage_unavailable");
-            assert_eq!(r.headers["retry-after"], "1");
+            assert_eq!(r.headers()["retry-after"], "1");
         }
     };
     for i in 0..20 {
-        write(201, w.handle(&post(i)).await);
+        write(201, call(&w, post(i)).await);
     }
 
     // Frozen server: connections hang; bounded timeouts turn that into 503.
@@ -80,7 +75,7 @@ async fn storage_outage_is_503_then_recovers() {
     for i in 20..23 {
         write(
             503,
-            w.handle(&post_with_key(i, &format!("outage-{i}"))).await,
+            call(&w, post_with_key(i, &format!("outage-{i}"))).await,
         );
     }
     assert!(
@@ -92,11 +87,11 @@ async fn storage_outage_is_503_then_recovers() {
         // the client's retry with the same key: exactly one record per key
         write(
             201,
-            w.handle(&post_with_key(i, &format!("outage-{i}"))).await,
+            call(&w, post_with_key(i, &format!("outage-{i}"))).await,
         );
     }
     for i in 23..30 {
-        write(201, w.handle(&post(i)).await);
+        write(201, call(&w, post(i)).await);
     }
     let page = w
         .store()
@@ -123,8 +118,8 @@ async fn storage_outage_is_503_then_recovers() {
     // Killed server: connection refused is a 503 too; a restarted (empty,
     // in-memory) server works again once the table exists.
     ctl("stop");
-    write(503, w.handle(&post(30)).await);
+    write(503, call(&w, post(30)).await);
     ctl("start");
     w.store().create_table().await.unwrap();
-    write(201, w.handle(&post(31)).await);
+    write(201, call(&w, post(31)).await);
 }

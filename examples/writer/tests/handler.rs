@@ -1,28 +1,21 @@
 //! The writer handler against DynamoDB Local: statuses, idempotency, and
 //! 10,000 concurrent writes.
 
+mod common;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use secure_serverless::apigw::ProxyRequest;
+use common::{body_json, call, fixture};
+use secure_serverless::apigw::HttpAnswer;
 use secure_serverless::cursor::CursorKey;
 use secure_serverless::logs::{ListQuery, LogStore, LogStoreConfig};
 use secure_serverless::repository::Repository;
 use serde_json::{Value, json};
 use writer::Writer;
 
-fn fixture() -> Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(format!(
-            "{}/events/post-log.json",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap(),
-    )
-    .unwrap()
-}
-
-fn request(content_type: Option<&str>, extra_headers: &[(&str, &str)], body: &str) -> ProxyRequest {
+/// The checked-in REST event with these headers and body.
+fn request(content_type: Option<&str>, extra_headers: &[(&str, &str)], body: &str) -> Value {
     let mut e = fixture();
     let (mut h, mut mh) = (json!({}), json!({}));
     if let Some(ct) = content_type {
@@ -43,7 +36,7 @@ fn request(content_type: Option<&str>, extra_headers: &[(&str, &str)], body: &st
     e["headers"] = h;
     e["multiValueHeaders"] = mh;
     e["body"] = json!(body);
-    serde_json::from_value(e).unwrap()
+    e
 }
 
 async fn writer() -> (Writer, test_support::TestTable) {
@@ -60,14 +53,10 @@ async fn writer() -> (Writer, test_support::TestTable) {
     )
 }
 
-fn body_json(r: &secure_serverless::apigw::ProxyResponse) -> Value {
-    serde_json::from_slice(r.body.as_ref().expect("every answer has a body").as_ref()).unwrap()
-}
-
-fn assert_json_error(r: &secure_serverless::apigw::ProxyResponse, status: i64, code: &str) {
-    assert_eq!(r.status_code, status, "{:?}", body_json(r));
-    assert_eq!(r.headers["content-type"], "application/problem+json");
-    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+fn assert_json_error(r: &HttpAnswer, status: i64, code: &str) {
+    assert_eq!(r.status(), status, "{:?}", body_json(r));
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     let problem = body_json(r);
     assert_eq!(problem["code"], code);
     assert_eq!(problem["status"], status);
@@ -90,14 +79,16 @@ type Case<'a> = (
 #[tokio::test]
 async fn created_with_receipt_and_sanitised_payload() {
     let (w, _t) = writer().await;
-    let r = w
-        .handle(&request(
+    let r = call(
+        &w,
+        request(
             JSON,
             &[],
             r#"{"type":"audit","payload":"<b>hi</b><img src=x onerror=alert(1)>"}"#,
-        ))
-        .await;
-    assert_eq!(r.status_code, 201);
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
     let receipt = body_json(&r);
     assert_eq!(receipt["type"], "audit");
     assert!(
@@ -122,17 +113,20 @@ async fn created_with_receipt_and_sanitised_payload() {
         .unwrap();
     assert_eq!(page.items[0].payload, "<b>hi</b>");
     // The checked-in fixture works too.
-    let r = w.handle(&serde_json::from_value(fixture()).unwrap()).await;
-    assert_eq!(r.status_code, 201);
+    let r = call(&w, fixture()).await;
+    assert_eq!(r.status(), 201);
     // charset parameter accepted
     assert_eq!(
-        w.handle(&request(
-            Some("application/json; charset=UTF-8"),
-            &[],
-            r#"{"type":"a","payload":""}"#
-        ))
+        call(
+            &w,
+            request(
+                Some("application/json; charset=UTF-8"),
+                &[],
+                r#"{"type":"a","payload":""}"#
+            )
+        )
         .await
-        .status_code,
+        .status(),
         201
     );
 }
@@ -219,18 +213,22 @@ async fn every_failure_is_a_json_4xx_and_writes_nothing() {
         ),
     ];
     for (ct, headers, body, status, code) in cases {
-        let r = w.handle(&request(ct, &headers, body)).await;
+        let r = call(&w, request(ct, &headers, body)).await;
         assert_json_error(&r, status, code);
     }
     let mut invalid_utf8 = request(JSON, &[], "");
-    invalid_utf8.body = Some("/w==".into());
-    invalid_utf8.is_base64_encoded = true;
-    assert_json_error(&w.handle(&invalid_utf8).await, 400, "invalid_utf8");
-    invalid_utf8.body = Some("not base64!".into());
-    assert_json_error(&w.handle(&invalid_utf8).await, 400, "invalid_body_encoding");
+    invalid_utf8["body"] = json!("/w==");
+    invalid_utf8["isBase64Encoded"] = json!(true);
+    assert_json_error(&call(&w, invalid_utf8.clone()).await, 400, "invalid_utf8");
+    invalid_utf8["body"] = json!("not base64!");
+    assert_json_error(
+        &call(&w, invalid_utf8.clone()).await,
+        400,
+        "invalid_body_encoding",
+    );
     let mut get = request(JSON, &[], "{}");
-    get.http_method = "GET".parse().unwrap();
-    assert_json_error(&w.handle(&get).await, 405, "method_not_allowed");
+    get["httpMethod"] = json!("GET");
+    assert_json_error(&call(&w, get).await, 405, "method_not_allowed");
     assert_eq!(table.count().await, 0, "nothing was written");
 }
 
@@ -238,23 +236,21 @@ async fn every_failure_is_a_json_4xx_and_writes_nothing() {
 async fn idempotency_replay_and_conflict() {
     let (w, _t) = writer().await;
     let body = r#"{"type":"t","payload":"once"}"#;
-    let first = w
-        .handle(&request(JSON, &[("Idempotency-Key", "order-1")], body))
-        .await;
-    assert_eq!(first.status_code, 201);
-    let again = w
-        .handle(&request(JSON, &[("Idempotency-Key", "order-1")], body))
-        .await;
-    assert_eq!(again.status_code, 201);
-    assert_eq!(again.headers["idempotency-replayed"], "true");
+    let first = call(&w, request(JSON, &[("Idempotency-Key", "order-1")], body)).await;
+    assert_eq!(first.status(), 201);
+    let again = call(&w, request(JSON, &[("Idempotency-Key", "order-1")], body)).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotency-replayed"], "true");
     assert_eq!(body_json(&again), body_json(&first));
-    let conflict = w
-        .handle(&request(
+    let conflict = call(
+        &w,
+        request(
             JSON,
             &[("Idempotency-Key", "order-1")],
             r#"{"type":"t","payload":"other"}"#,
-        ))
-        .await;
+        ),
+    )
+    .await;
     assert_json_error(&conflict, 409, "idempotency_conflict");
     let page = w
         .store()
@@ -282,14 +278,16 @@ async fn ten_thousand_concurrent_writes_are_all_stored_and_readable() {
         tasks.spawn(async move {
             let mut ids = Vec::new();
             for i in (t..TOTAL).step_by(TASKS) {
-                let r = w
-                    .handle(&request(
+                let r = call(
+                    &w,
+                    request(
                         JSON,
                         &[],
                         &format!(r#"{{"type":"load","payload":"record {i}"}}"#),
-                    ))
-                    .await;
-                assert_eq!(r.status_code, 201, "{:?}", r.body);
+                    ),
+                )
+                .await;
+                assert_eq!(r.status(), 201, "{:?}", r.body());
                 ids.push(body_json(&r)["id"].as_str().unwrap().to_owned());
             }
             ids
@@ -324,11 +322,9 @@ async fn ten_thousand_concurrent_writes_are_all_stored_and_readable() {
 }
 
 /// The request `request` builds, with the authorizer context replaced.
-fn with_authorizer(mut req: ProxyRequest, context: Value) -> ProxyRequest {
-    let mut event = serde_json::to_value(&req).unwrap();
+fn with_authorizer(mut event: Value, context: Value) -> Value {
     event["requestContext"]["authorizer"] = context;
-    req = serde_json::from_value(event).unwrap();
-    req
+    event
 }
 
 /// Keys are scoped to issuer and subject; without a principal a key cannot
@@ -344,24 +340,20 @@ async fn idempotency_keys_need_a_caller_and_are_scoped_to_issuer_and_subject() {
             json!({"principalId": sub, "iss": iss}),
         )
     };
-    let first = w.handle(&as_caller("https://a.example", "u-1")).await;
-    assert_eq!(first.status_code, 201);
+    let first = call(&w, as_caller("https://a.example", "u-1")).await;
+    assert_eq!(first.status(), 201);
     // The same subject at another issuer is another caller: a new record.
-    let other = w.handle(&as_caller("https://b.example", "u-1")).await;
-    assert_eq!(other.status_code, 201);
+    let other = call(&w, as_caller("https://b.example", "u-1")).await;
+    assert_eq!(other.status(), 201);
     assert_ne!(body_json(&first)["id"], body_json(&other)["id"]);
     // A replay by the first caller returns its own record.
-    let again = w.handle(&as_caller("https://a.example", "u-1")).await;
+    let again = call(&w, as_caller("https://a.example", "u-1")).await;
     assert_eq!(body_json(&again)["id"], body_json(&first)["id"]);
     // No principal: refused, nothing written.
-    let anonymous = w
-        .handle(&with_authorizer(request(JSON, &key, body), json!({})))
-        .await;
+    let anonymous = call(&w, with_authorizer(request(JSON, &key, body), json!({}))).await;
     assert_json_error(&anonymous, 400, "idempotency_key_needs_caller");
     assert_eq!(body_json(&anonymous)["field"], "idempotency-key");
     // Without a key, an anonymous write is still a write.
-    let plain = w
-        .handle(&with_authorizer(request(JSON, &[], body), json!({})))
-        .await;
-    assert_eq!(plain.status_code, 201);
+    let plain = call(&w, with_authorizer(request(JSON, &[], body), json!({}))).await;
+    assert_eq!(plain.status(), 201);
 }

@@ -73,6 +73,64 @@ async fn fixtures_through_the_runtime_api() {
     assert_eq!(page.items[0].payload, "<b>hello</b>");
 }
 
+/// One binary for every front door: each door's event is answered in that
+/// door's response shape, and each write is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_front_door_through_the_runtime_api() {
+    let (store, name, _table) = log_table("writer-doors").await;
+    let mut f = LambdaProcess::start(env!("CARGO_BIN_EXE_writer"), &[("TABLE_NAME", &name)]);
+    let mut ids = Vec::new();
+    for (file, door) in [
+        ("post-log", "rest"),
+        ("post-log-http-api", "http"),
+        ("post-log-function-url", "http"),
+        ("post-log-alb", "alb"),
+    ] {
+        let out = f.invoke_file(event_file(file));
+        assert!(out.success, "{file}: {out:?}");
+        let r: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        let (status, receipt) = response(&out.stdout);
+        assert_eq!(status, 201, "{file}: {receipt}");
+        let content_type = match door {
+            // API Gateway merges the two maps: every header in one of them.
+            "rest" => {
+                assert_eq!(r["headers"], serde_json::json!({}), "{file}: {r}");
+                r["multiValueHeaders"]["content-type"][0].clone()
+            }
+            "http" => {
+                // HTTP APIs and Function URLs have no multi-value map.
+                assert!(
+                    r.get("multiValueHeaders")
+                        .is_none_or(|m| m == &serde_json::json!({})),
+                    "{file}: {r}"
+                );
+                r["headers"]["content-type"].clone()
+            }
+            _ => {
+                assert_eq!(r["statusDescription"], "201 Created", "{file}: {r}");
+                r["headers"]["content-type"].clone()
+            }
+        };
+        assert_eq!(content_type, "application/json", "{file}: {r}");
+        ids.push(receipt["id"].as_str().unwrap().to_owned());
+    }
+    let page = store
+        .list(
+            &ListQuery {
+                limit: 10,
+                ..ListQuery::default()
+            },
+            &CursorKey::new(&[5u8; 32]).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 4);
+    for item in &page.items {
+        assert!(ids.contains(&item.id));
+        assert_eq!(item.payload, "<b>hello</b>");
+    }
+}
+
 /// At TRACE, neither the origin secret nor the bearer token of an event
 /// reaches the log; a blank setting stops the start-up with its name.
 #[tokio::test(flavor = "multi_thread")]

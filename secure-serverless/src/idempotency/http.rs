@@ -9,15 +9,14 @@ use std::task::{Context, Poll};
 use std::time::SystemTime;
 
 use base64::Engine as _;
-use lambda_http::request::RequestContext;
 use lambda_http::tower::{Layer, Service};
 use lambda_http::{Body, Request, RequestExt as _, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::key::{BadIdempotencyKey, IdempotencyKey, KeyFrom, caller_scope};
+use super::key::{BadIdempotencyKey, IdempotencyKey, KeyFrom};
 use super::store::IdempotencyStore;
-use super::{IdempotencyConfig, IdempotencyError, Idempotent, IdempotentResponse, RunError};
+use super::{IdempotencyConfig, Idempotent, IdempotentResponse, RunError};
+use crate::apigw::ApiError;
 
 /// A `lambda_http` response as the store keeps it: status, every header and
 /// the body, base64 so any bytes survive.
@@ -74,7 +73,13 @@ impl StoredHttpResponse {
             builder.body(body).ok()
         })();
         rebuilt.unwrap_or_else(|| {
-            crate::http_problem::response(500, "internal", "the stored response is unreadable", &[])
+            crate::http_problem::response(
+                500,
+                "internal",
+                "the stored response is unreadable",
+                None,
+                &[],
+            )
         })
     }
 }
@@ -101,7 +106,7 @@ impl KeyFrom<Request> {
                 (Some(_), Some(_)) => return Err(BadIdempotencyKey::Malformed),
                 (Some(v), None) => v.to_str().map_err(|_| BadIdempotencyKey::Malformed)?,
             };
-            let caller = http_caller(req).ok_or(BadIdempotencyKey::NoCaller)?;
+            let caller = crate::apigw::caller(req).ok_or(BadIdempotencyKey::NoCaller)?;
             let params = req.query_string_parameters();
             let query = params
                 .iter()
@@ -123,48 +128,6 @@ impl KeyFrom<Request> {
             )
             .map(Some)
         })
-    }
-}
-
-/// The caller of a `lambda_http` request, length-prefixed issuer and
-/// subject: the `bearer` layer's caller, else the claims of HTTP API's JWT
-/// authorizer, else an API Gateway Lambda authorizer's context (`iss` and
-/// `sub`, or `principalId`). `None` without one, or for the placeholder of a
-/// token without `sub`.
-fn http_caller(req: &Request) -> Option<String> {
-    let scoped = caller_scope;
-    #[cfg(feature = "bearer")]
-    if let Some(c) = req.extensions().get::<crate::bearer::Caller>() {
-        let iss = c
-            .claims()
-            .get("iss")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        return scoped(iss, c.subject());
-    }
-    let field = |m: &std::collections::HashMap<String, Value>, k: &str| {
-        m.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    match req.request_context_ref()? {
-        RequestContext::ApiGatewayV1(ctx) => {
-            let f = &ctx.authorizer.fields;
-            let principal = field(f, "principalId");
-            scoped(&field(f, "iss"), &principal)
-        }
-        RequestContext::ApiGatewayV2(ctx) => {
-            let a = ctx.authorizer.as_ref()?;
-            if let Some(jwt) = &a.jwt {
-                let get = |k: &str| jwt.claims.get(k).cloned().unwrap_or_default();
-                return scoped(&get("iss"), &get("sub"));
-            }
-            let lambda = a.fields.get("lambda")?.as_object()?;
-            let get = |k: &str| lambda.get(k).and_then(Value::as_str).unwrap_or_default();
-            scoped(get("iss"), get("sub"))
-        }
-        _ => None,
     }
 }
 
@@ -257,7 +220,7 @@ where
             let key = match keys.key_of(&req) {
                 Ok(Some(key)) => key,
                 Ok(None) => return inner.call(req).await,
-                Err(bad) => return Ok(refusal(&IdempotencyError::BadKey(bad))),
+                Err(bad) => return Ok(ApiError::from(bad).into_response()),
             };
             // No context (a test, say): the epoch, i.e. no usable deadline.
             let deadline = req
@@ -269,48 +232,8 @@ where
             match run.await {
                 Ok(outcome) => Ok(outcome.into_response().into_response()),
                 Err(RunError::Handler(e)) => Err(e),
-                Err(RunError::Idempotency(e)) => Ok(refusal(&e)),
+                Err(RunError::Idempotency(e)) => Ok(ApiError::from(e).into_response()),
             }
         })
-    }
-}
-
-/// The problem answer for a request that was not run.
-fn refusal(e: &IdempotencyError) -> Response<Body> {
-    match e {
-        IdempotencyError::Conflict => crate::http_problem::response(
-            409,
-            "idempotency_conflict",
-            "this Idempotency-Key was used with a different request",
-            &[],
-        ),
-        IdempotencyError::InProgress { retry_after } => crate::http_problem::response(
-            409,
-            "idempotency_in_progress",
-            "a request with this Idempotency-Key is still in progress; retry later",
-            &[("retry-after", retry_after.as_secs().max(1).to_string())],
-        ),
-        IdempotencyError::BadKey(BadIdempotencyKey::NoCaller) => crate::http_problem::response(
-            400,
-            "idempotency_key_needs_caller",
-            "Idempotency-Key needs an authenticated caller",
-            &[],
-        ),
-        IdempotencyError::BadKey(_) => crate::http_problem::response(
-            400,
-            "invalid_idempotency_key",
-            "Idempotency-Key must be 1 to 128 visible ASCII characters, sent once",
-            &[],
-        ),
-        IdempotencyError::Store(s) if s.is_retryable() => {
-            count_metric!(StorageUnavailable);
-            crate::http_problem::response(
-                503,
-                "storage_unavailable",
-                "storage is temporarily unavailable; retry later",
-                &[("retry-after", "1".to_owned())],
-            )
-        }
-        _ => crate::http_problem::response(500, "storage_error", "the storage request failed", &[]),
     }
 }

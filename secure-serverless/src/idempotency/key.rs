@@ -86,7 +86,7 @@ impl IdempotencyKey {
     /// A key for an HTTP request: bound to its method, path, body and query
     /// parameters (sorted, so the same query in another order is the same
     /// request).
-    #[cfg(any(feature = "apigw", feature = "idempotency_http"))]
+    #[cfg(feature = "idempotency_http")]
     pub(crate) fn for_http_request(
         key: &str,
         caller: &str,
@@ -114,36 +114,10 @@ impl IdempotencyKey {
     }
 }
 
-/// The principal the authorizer gives a token without `sub` (the same text
-/// as `authorizer::NO_SUBJECT_PRINCIPAL`: a test holds them together).
-#[cfg(any(feature = "apigw", feature = "idempotency_http"))]
-const NO_SUBJECT_PRINCIPAL: &str = "jwt-subject-unknown";
-
-/// The caller a key is scoped to: issuer and subject, length-prefixed so no
-/// pair can pass for another. `None` without a subject, or for the
-/// placeholder every token without `sub` shares.
-#[cfg(any(feature = "apigw", feature = "idempotency_http"))]
-pub(crate) fn caller_scope(iss: &str, sub: &str) -> Option<String> {
-    (!sub.is_empty() && sub != NO_SUBJECT_PRINCIPAL).then(|| format!("{}:{iss}{sub}", iss.len()))
-}
-
-#[cfg(all(
-    test,
-    feature = "authorizer",
-    any(feature = "apigw", feature = "idempotency_http")
-))]
-#[test]
-fn the_placeholder_is_the_authorizers() {
-    assert_eq!(
-        NO_SUBJECT_PRINCIPAL,
-        crate::authorizer::NO_SUBJECT_PRINCIPAL
-    );
-}
-
 type KeyFn<E> = dyn Fn(&E) -> Result<Option<IdempotencyKey>, BadIdempotencyKey> + Send + Sync;
 
-/// Where a handler's events carry their idempotency key: a header
-/// (`KeyFrom::<ProxyRequest>::header`, with the `apigw` feature), JSON fields
+/// Where a handler's events carry their idempotency key: a header of a
+/// `lambda_http` request (`KeyFrom::http_header`, feature `idempotency_http`), JSON fields
 /// of the event ([`json_fields`](KeyFrom::json_fields)) or any closure
 /// ([`new`](KeyFrom::new)). `Ok(None)` means the event has no key and runs
 /// as usual.

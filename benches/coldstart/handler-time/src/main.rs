@@ -11,15 +11,17 @@
 use std::io::{BufRead, Write};
 use std::time::Instant;
 
-use lambda_runtime::{Context, Error, LambdaEvent};
+use lambda_http::service_fn;
+use lambda_runtime::{Context, Error, LambdaEvent, Service as _};
+use secure_serverless::apigw::Edge;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-async fn serve<T, R, F, Fut>(event: &[u8], call: F) -> Result<(), Error>
+async fn serve<T, R, F, Fut>(event: &[u8], mut call: F) -> Result<(), Error>
 where
     T: DeserializeOwned,
     R: Serialize,
-    F: Fn(LambdaEvent<T>) -> Fut,
+    F: FnMut(LambdaEvent<T>) -> Fut,
     Fut: std::future::Future<Output = Result<R, Error>>,
 {
     let stdin = std::io::stdin();
@@ -65,12 +67,15 @@ async fn main() -> Result<(), Error> {
         "writer" => {
             let vars = secure_serverless::config::Vars::from_env();
             let state = writer::Writer::from_vars(&vars, ddb_client().await)?;
-            serve(&event, |e| writer::handler(&state, e)).await
+            // The edge too: what `secure_serverless::apigw::run` hands the handler.
+            let mut edge = Edge::new(service_fn(|req| writer::handler(&state, req)));
+            serve(&event, |e| edge.call(e)).await
         }
         "reader" => {
             let vars = secure_serverless::config::Vars::from_env();
             let state = reader::Reader::from_vars(&vars, ddb_client().await).await?;
-            serve(&event, |e| reader::handler(&state, e)).await
+            let mut edge = Edge::new(service_fn(|req| reader::handler(&state, req)));
+            serve(&event, |e| edge.call(e)).await
         }
         other => Err(format!("unknown function {other}").into()),
     }

@@ -1,0 +1,111 @@
+//! Lambda proxy integrations: an event goes to a handler as Lambda hands it
+//! over (JSON text, through `secure_serverless::apigw::Edge`, the code the
+//! deployed functions run), and the function's answer comes back as the
+//! front door turns it into HTTP.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderValue, SET_COOKIE};
+use hyper::{Response, StatusCode};
+use lambda_http::service_fn;
+use lambda_runtime::{Context, LambdaEvent, Service as _};
+use secure_serverless::apigw::{Edge, HttpAnswer, HttpEvent};
+use serde_json::json;
+
+use crate::http::{HttpResponse, json};
+
+/// A Lambda proxy integration: one of the example handlers.
+#[derive(Debug, Clone)]
+pub enum Integration {
+    /// `POST /log`.
+    Writer(Arc<writer::Writer>),
+    /// `GET /stats`.
+    Reader(Arc<reader::Reader>),
+}
+
+impl Integration {
+    /// Invokes the function with `event` (the event's JSON text).
+    ///
+    /// # Errors
+    /// The function failed (what Lambda reports as a function error).
+    pub async fn invoke(&self, event: &str) -> Result<HttpAnswer, lambda_runtime::Error> {
+        let event = LambdaEvent::new(HttpEvent::from_json(event)?, Context::default());
+        match self {
+            Integration::Writer(w) => {
+                Edge::new(service_fn(|req| writer::handler(w, req)))
+                    .call(event)
+                    .await
+            }
+            Integration::Reader(r) => {
+                Edge::new(service_fn(|req| reader::handler(r, req)))
+                    .call(event)
+                    .await
+            }
+        }
+    }
+}
+
+/// The front door's 502 for a function answer it cannot use.
+pub fn bad_gateway() -> HttpResponse {
+    json(
+        StatusCode::BAD_GATEWAY,
+        &json!({"message": "Internal server error"}),
+    )
+}
+
+/// Turns a function's answer into HTTP, as API Gateway, Function URLs and
+/// ALB do; an answer they would reject is `None` (a 502). That includes a
+/// response Lambda itself refuses: over 6 MB as serialised JSON, envelope
+/// and escaped body together
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>).
+pub fn to_http(answer: &HttpAnswer) -> Option<HttpResponse> {
+    let wire = serde_json::to_vec(answer).ok()?;
+    if wire.len() > secure_serverless::envelope::LAMBDA_SYNC_RESPONSE_LIMIT {
+        tracing::error!(
+            bytes = wire.len(),
+            "Lambda refuses a response payload this large"
+        );
+        return None;
+    }
+    let status = u16::try_from(answer.status())
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())?;
+    let encoded = match answer {
+        HttpAnswer::Rest(r) => r.is_base64_encoded,
+        HttpAnswer::Http(r) => r.is_base64_encoded,
+        HttpAnswer::Alb(r) => r.is_base64_encoded,
+    };
+    use aws_lambda_events::encodings::Body;
+    let body = match answer.body() {
+        None | Some(Body::Empty) => Bytes::new(),
+        Some(Body::Text(t)) if encoded => {
+            use base64::Engine as _;
+            Bytes::from(base64::engine::general_purpose::STANDARD.decode(t).ok()?)
+        }
+        Some(Body::Text(t)) => Bytes::from(t.clone()),
+        Some(Body::Binary(b)) => Bytes::from(b.clone()),
+        Some(_) => return None,
+    };
+    let mut out = Response::new(Full::new(body));
+    *out.status_mut() = status;
+    let h = out.headers_mut();
+    for (name, value) in answer.headers() {
+        h.append(name.clone(), value.clone());
+    }
+    if let HttpAnswer::Rest(r) = answer {
+        // API Gateway merges the two maps; a name in both keeps the multi-value list.
+        for (name, value) in &r.headers {
+            if !r.multi_value_headers.contains_key(name) {
+                h.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    if let HttpAnswer::Http(r) = answer {
+        for cookie in &r.cookies {
+            h.append(SET_COOKIE, HeaderValue::from_str(cookie).ok()?);
+        }
+    }
+    Some(out)
+}
