@@ -8,10 +8,12 @@
 //! `lambda_http` lacks:
 //!
 //! * a header sent more than once stays visible: `lambda_http` keeps only
-//!   the last value of a REST or ALB event's repeated header, and
-//!   [`single_header`] would take it as the only one; the edge records the
-//!   repetition, so [`single_header`] answers 400 (HTTP APIs and Function
-//!   URLs join repeated headers with commas before the function sees them);
+//!   the last value of a REST or ALB event's repeated header; the edge puts
+//!   every value back, so [`single_header`], the `bearer` layer and
+//!   idempotency keys see the repetition and refuse it. HTTP APIs and
+//!   Function URLs join repeated headers with commas before the function
+//!   sees them, and an ALB target group without multi-value headers passes
+//!   the last value only: turn multi-value headers on for ALB targets;
 //! * a body flagged base64 that is not base64 is a 400 answer, not a panic in
 //!   the conversion, and an event `lambda_http` cannot turn into a request
 //!   is a 400 answer too;
@@ -69,7 +71,7 @@ mod from_errors;
 mod caller;
 mod edge;
 
-pub use caller::caller;
+pub use caller::{VouchedBy, caller, vouched_by};
 pub use edge::{Edge, HttpAnswer, HttpEvent, run};
 
 use lambda_http::{Body, Request, RequestExt as _, Response};
@@ -191,8 +193,8 @@ pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
 /// The single value of header `name` (case-insensitive), `None` when absent.
 ///
 /// # Errors
-/// 400 when the header was sent more than once (as the [`Edge`] saw the
-/// event, or in `req` itself) or is not visible ASCII.
+/// 400 when the header was sent more than once (the [`Edge`] keeps every
+/// value of a repeated header) or is not visible ASCII.
 pub fn single_header<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, ApiError> {
     let repeated = || {
         ApiError::bad_request(
@@ -201,9 +203,6 @@ pub fn single_header<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>
         )
         .field(name)
     };
-    if edge::was_repeated(req, name) {
-        return Err(repeated());
-    }
     let mut values = req.headers().get_all(name).iter();
     match (values.next(), values.next()) {
         (None, _) => Ok(None),

@@ -55,7 +55,8 @@ use lambda_http::{Body, Request, RequestExt as _, Response};
 use serde_json::{Map, Value};
 
 use crate::authorizer::RouteTable;
-use crate::jwt::{AlbVerifier, JwtError, JwtVerifier};
+use crate::config::{ConfigError, Vars};
+use crate::jwt::{AlbVerifier, JwtError, JwtSettingsError, JwtVerifier};
 
 /// The authenticated caller, in the request's extensions.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +105,21 @@ pub enum BearerConfigError {
     NoRoutes,
 }
 
+/// Why [`BearerAuth::from_vars`] could not configure the layer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BearerSettingsError {
+    /// The token settings (see [`JwtVerifier::from_vars`]).
+    #[error(transparent)]
+    Jwt(#[from] JwtSettingsError),
+    /// `REALM` is blank or malformed.
+    #[error(transparent)]
+    Setting(#[from] ConfigError),
+    /// The layer would not be safe to run.
+    #[error(transparent)]
+    Config(#[from] BearerConfigError),
+}
+
 /// The layer (see the module docs).
 #[derive(Debug, Clone)]
 pub struct BearerAuth {
@@ -118,6 +134,25 @@ struct Shared {
 }
 
 impl BearerAuth {
+    /// In-handler verification from settings when `JWT_ISSUER` is set: the
+    /// token settings of [`JwtVerifier::from_vars`] and `REALM` (the realm
+    /// of `WWW-Authenticate`, default `api`). `Ok(None)` when `JWT_ISSUER`
+    /// is unset: the function then relies on what is in front of it.
+    ///
+    /// # Errors
+    /// [`BearerSettingsError`], naming the setting at fault.
+    pub async fn from_vars(
+        vars: &Vars<'_>,
+        routes: RouteTable,
+    ) -> Result<Option<Self>, BearerSettingsError> {
+        if vars.optional("JWT_ISSUER")?.is_none() {
+            return Ok(None);
+        }
+        let verifier = JwtVerifier::from_vars(vars).await?;
+        let realm = vars.optional("REALM")?.unwrap_or_else(|| "api".to_owned());
+        Ok(Some(Self::verifying(verifier, routes, &realm)?))
+    }
+
     /// Verifies a bearer JWT in `Authorization` with `verifier`.
     ///
     /// # Errors

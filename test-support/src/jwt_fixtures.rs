@@ -20,3 +20,13 @@ pub fn rsa_jwks_and_key() -> (String, EncodingKey) {
     let jwks = serde_json::to_string(&JwkSet { keys: vec![jwk] }).expect("JSON");
     (jwks, key)
 }
+
+/// An RS256 token signed by `key` (`kid` `k1`), valid for five minutes.
+pub fn rsa_token(key: &EncodingKey, iss: &str, aud: &str, sub: &str, scope: &str) -> String {
+    let now = jsonwebtoken::get_current_timestamp();
+    let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+    header.kid = Some("k1".into());
+    let claims =
+        serde_json::json!({"iss": iss, "aud": aud, "sub": sub, "exp": now + 300, "scope": scope});
+    jsonwebtoken::encode(&header, &claims, key).expect("the fixture key signs")
+}

@@ -18,7 +18,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use secure_serverless::bearer::{BearerAuth, Caller};
-use secure_serverless::{JwtVerifier, RouteTable, Vars};
+use secure_serverless::{ConfigError, RouteTable, Vars};
 use serde_json::json;
 
 /// The routes and the scopes that may call them.
@@ -31,9 +31,10 @@ pub fn routes() -> RouteTable {
 /// # Errors
 /// A missing or malformed setting (named), or keys that cannot be loaded.
 pub async fn auth_from_vars(vars: &Vars<'_>) -> Result<BearerAuth, Error> {
-    let verifier = JwtVerifier::from_vars(vars).await?;
-    let realm = vars.optional("REALM")?.unwrap_or_else(|| "api".to_owned());
-    Ok(BearerAuth::verifying(verifier, routes(), &realm)?)
+    // This function has nothing in front of it: the token settings are required.
+    BearerAuth::from_vars(vars, routes())
+        .await?
+        .ok_or_else(|| ConfigError::Missing("JWT_ISSUER".into()).into())
 }
 
 /// `GET /me`: who the caller is, as the verified token says.

@@ -2,7 +2,7 @@
 //! documented Function URL event, answered by the bearer layer as RFC 6750
 //! says, the handler reached only by a caller the route allows.
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::EncodingKey;
 use serde_json::{Value, json};
 use test_support::lambda::LambdaProcess;
 
@@ -13,12 +13,13 @@ fn keys() -> (String, EncodingKey) {
 }
 
 fn token(key: &EncodingKey, scope: &str) -> String {
-    let now = jsonwebtoken::get_current_timestamp();
-    let mut h = Header::new(Algorithm::RS256);
-    h.kid = Some("k1".into());
-    let claims = json!({"iss": "https://issuer.example", "aud": "profile-api", "sub": "user-7",
-        "exp": now + 300, "scope": scope});
-    jsonwebtoken::encode(&h, &claims, key).unwrap()
+    test_support::jwt_fixtures::rsa_token(
+        key,
+        "https://issuer.example",
+        "profile-api",
+        "user-7",
+        scope,
+    )
 }
 
 fn event(authorization: Option<&str>) -> String {

@@ -318,8 +318,13 @@ impl Api {
             ),
         };
         let integration = call.integration.clone();
-        let Ok(event) = serde_json::to_string(&proxy) else {
-            return bad_gateway();
+        let event = match serde_json::to_string(&proxy) {
+            Ok(event) => event,
+            Err(e) => {
+                // A header value that is not UTF-8 has no JSON form.
+                tracing::warn!(error = %e, "the request cannot be written as a Lambda event");
+                return bad_gateway();
+            }
         };
         let run = tokio::spawn(async move { integration.invoke(&event).await });
         match tokio::time::timeout(INTEGRATION_TIMEOUT, run).await {

@@ -38,8 +38,8 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::api::{Api, ApiIdentity};
-use crate::integration::Integration;
 use crate::edge::Edge;
+use crate::integration::Integration;
 use crate::waf::{IpBlockList, RateLimiter};
 
 /// A boxed error for start-up failures.

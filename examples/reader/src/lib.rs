@@ -26,6 +26,7 @@
 //! | `CURSOR_TTL_SECONDS` | how long a cursor stays valid (60 to 86400, default 3600) |
 //! | `MAX_PAGE_BYTES` | the most a page may weigh in the Lambda response (default 4,000,000) |
 //! | `DYNAMODB_TRUST_ROOTS` | `amazon-trust-services` (default: the roots DynamoDB's endpoints chain to, compiled in) or `platform` (the system store, for an endpoint behind a TLS proxy of your own) |
+//! | `JWT_ISSUER`, `JWT_AUDIENCE`, ... `REALM` | verify the bearer token in the function too (`BearerAuth::from_vars`: required behind a Function URL or ALB, which have no authorizer; the route and scope are [`routes`]) |
 //!
 //! A variable that is set but blank, malformed or out of range, or a missing
 //! cursor key, stops the function at start-up with an error naming it.
@@ -33,6 +34,7 @@
 use lambda_http::{Body, Request, RequestExt as _, Response};
 use lambda_runtime::Error;
 use secrecy::ExposeSecret;
+use secure_serverless::RouteTable;
 use secure_serverless::apigw::{self, ApiError};
 use secure_serverless::config::Vars;
 use secure_serverless::cursor::CursorKey;
@@ -91,6 +93,7 @@ impl Reader {
     }
 
     async fn try_handle(&self, req: &Request) -> Result<Response<Body>, ApiError> {
+        refuse_anonymous(req)?;
         if req.method() != lambda_http::http::Method::GET {
             return Err(ApiError::new(405, "method_not_allowed", "use GET"));
         }
@@ -160,6 +163,26 @@ impl Reader {
             "page served"
         );
         Ok(apigw::json_response(200, &page))
+    }
+}
+
+/// The route this function serves and the scope that may call it, for
+/// in-handler authorization.
+pub fn routes() -> RouteTable {
+    RouteTable::new().route("GET", "/stats", ["logs:read"])
+}
+
+/// A request nothing vouched for (no authorizer in front, no in-handler
+/// authorization) is refused: the function never serves anonymous callers,
+/// whatever door it is deployed behind.
+fn refuse_anonymous(req: &Request) -> Result<(), ApiError> {
+    match apigw::vouched_by(req) {
+        Some(_) => Ok(()),
+        None => Err(ApiError::new(
+            401,
+            "unauthenticated",
+            "no authorizer vouched for this request",
+        )),
     }
 }
 

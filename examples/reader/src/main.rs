@@ -1,29 +1,42 @@
 //! Wires the handler into the Lambda runtime; the DynamoDB client is built once.
+use std::sync::Arc;
+
 use lambda_http::service_fn;
+use lambda_http::tower::Layer as _;
 use lambda_runtime::Error;
+use secure_serverless::repository::{TrustRoots, handler_client};
+use secure_serverless::{BearerAuth, Vars, apigw, lambda_log, metrics};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    secure_serverless::lambda_log::init_for(&[env!("CARGO_CRATE_NAME")]);
-    secure_serverless::metrics::init_from_vars(
-        &secure_serverless::config::Vars::from_env(),
-        env!("CARGO_CRATE_NAME"),
-    )
-    .inspect_err(|e| tracing::error!(error = %e, "metrics configuration refused"))?;
+    lambda_log::init_for(&[env!("CARGO_CRATE_NAME")]);
+    let vars = Vars::from_env();
+    metrics::init_from_vars(&vars, env!("CARGO_CRATE_NAME"))
+        .inspect_err(|e| tracing::error!(error = %e, "metrics configuration refused"))?;
     // The SDK's configuration, its credential chain included, gets the same
     // trust roots: its default HTTPS client would read the platform's store.
-    let roots = secure_serverless::repository::TrustRoots::from_vars(
-        &secure_serverless::config::Vars::from_env(),
-    )
-    .inspect_err(|e| tracing::error!(error = %e, "trust roots refused"))?;
+    let roots = TrustRoots::from_vars(&vars)
+        .inspect_err(|e| tracing::error!(error = %e, "trust roots refused"))?;
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(roots.http_client())
         .load()
         .await;
-    let client = secure_serverless::repository::handler_client(&config, &roots);
-    let state = reader::Reader::from_vars(&secure_serverless::config::Vars::from_env(), client)
+    let state = reader::Reader::from_vars(&vars, handler_client(&config, &roots))
         .await
         .inspect_err(|e| tracing::error!(error = %e, "reader configuration refused"))?;
-    let state = &state;
-    secure_serverless::apigw::run(service_fn(move |req| reader::handler(state, req))).await
+    // Behind a Function URL or ALB nothing authorizes in front: JWT_ISSUER
+    // turns on the bearer check in the function (requests nothing vouched
+    // for are refused either way).
+    let auth = BearerAuth::from_vars(&vars, reader::routes())
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "bearer configuration refused"))?;
+    let state = Arc::new(state);
+    let handler = service_fn(move |req| {
+        let state = Arc::clone(&state);
+        async move { reader::handler(&state, req).await }
+    });
+    match auth {
+        Some(auth) => apigw::run(auth.layer(handler)).await,
+        None => apigw::run(handler).await,
+    }
 }

@@ -54,29 +54,81 @@ async fn write_records(store: LogStore, n: usize) {
     }
 }
 
-/// One binary for every front door: the same page in each door's shape.
+/// `file`'s event with `authorization` as its bearer header (both header
+/// maps of a REST or ALB event).
+fn door_event(file: &str, authorization: Option<&str>) -> String {
+    let mut e = event(&format!("reader/events/{file}.json"));
+    for map in ["headers", "multiValueHeaders"] {
+        if let Some(h) = e.get_mut(map).and_then(Value::as_object_mut) {
+            h.retain(|k, _| !k.eq_ignore_ascii_case("authorization"));
+            if let Some(a) = authorization {
+                let v = if map == "headers" {
+                    json!(a)
+                } else {
+                    json!([a])
+                };
+                h.insert("authorization".into(), v);
+            }
+        }
+    }
+    e.to_string()
+}
+
+/// One binary for every front door: the same page in each door's shape;
+/// Function URL and ALB requests only with the function's own bearer check.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_front_door_through_the_runtime_api() {
     let (store, name, _table) = log_table("reader-doors").await;
     write_records(store, 3).await;
+    let doors = [
+        ("get-stats", "multiValueHeaders", true),
+        ("get-stats-http-api", "headers", true),
+        ("get-stats-function-url", "headers", false),
+        ("get-stats-alb", "statusDescription", false),
+    ];
+    let page_of = |out: &test_support::lambda::Invocation, file: &str, shape: &str| {
+        assert!(out.success, "{file}: {out:?}");
+        let r: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert!(!r[shape].is_null(), "{file} answers with {shape}: {r}");
+        let body: Value = serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
+        (r["statusCode"].as_i64().unwrap(), body)
+    };
     let mut f = LambdaProcess::start(
         env!("CARGO_BIN_EXE_reader"),
         &[("TABLE_NAME", &name), ("CURSOR_KEY", CURSOR_KEY)],
     );
-    for (file, shape) in [
-        ("get-stats", "multiValueHeaders"),
-        ("get-stats-http-api", "headers"),
-        ("get-stats-function-url", "headers"),
-        ("get-stats-alb", "statusDescription"),
-    ] {
-        let path = format!("{}/events/{file}.json", env!("CARGO_MANIFEST_DIR"));
-        let out = f.invoke_file(path);
-        assert!(out.success, "{file}: {out:?}");
-        let r: Value = serde_json::from_str(out.stdout.trim()).unwrap();
-        assert_eq!(r["statusCode"], 200, "{file}: {r}");
-        assert!(!r[shape].is_null(), "{file} answers with {shape}: {r}");
-        let page: Value = serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
-        assert_eq!(page["items"].as_array().unwrap().len(), 3, "{file}: {page}");
+    for (file, shape, authorized_in_front) in doors {
+        let (status, body) = page_of(&f.invoke_json(&door_event(file, None)), file, shape);
+        if authorized_in_front {
+            assert_eq!(status, 200, "{file}: {body}");
+            assert_eq!(body["items"].as_array().unwrap().len(), 3, "{file}: {body}");
+        } else {
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (401, Some("unauthenticated")),
+                "{file}"
+            );
+        }
+    }
+    drop(f);
+    let (jwks, key) = test_support::jwt_fixtures::rsa_jwks_and_key();
+    let iss = "https://issuer.example";
+    let mut f = LambdaProcess::start(
+        env!("CARGO_BIN_EXE_reader"),
+        &[
+            ("TABLE_NAME", &name),
+            ("CURSOR_KEY", CURSOR_KEY),
+            ("JWT_ISSUER", iss),
+            ("JWT_AUDIENCE", "logs-api"),
+            ("JWKS", &jwks),
+        ],
+    );
+    let token = test_support::jwt_fixtures::rsa_token(&key, iss, "logs-api", "bob", "logs:read");
+    for (file, shape, _) in doors {
+        let out = f.invoke_json(&door_event(file, Some(&format!("Bearer {token}"))));
+        let (status, body) = page_of(&out, file, shape);
+        assert_eq!(status, 200, "{file}: {body}");
+        assert_eq!(body["items"].as_array().unwrap().len(), 3, "{file}: {body}");
     }
 }
 

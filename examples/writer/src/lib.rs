@@ -28,12 +28,14 @@
 //! | `IDEMPOTENCY_WINDOW_SECONDS` | how long an idempotency key is remembered (default 86400) |
 //! | `MAX_PAYLOAD_BYTES` | payload cap before sanitising (1 to 262144, default 65536) |
 //! | `DYNAMODB_TRUST_ROOTS` | `amazon-trust-services` (default: the roots DynamoDB's endpoints chain to, compiled in) or `platform` (the system store, for an endpoint behind a TLS proxy of your own) |
+//! | `JWT_ISSUER`, `JWT_AUDIENCE`, ... `REALM` | verify the bearer token in the function too (`BearerAuth::from_vars`: required behind a Function URL or ALB, which have no authorizer; the route and scope are [`routes`]) |
 //!
 //! A variable that is set but blank, malformed or out of range stops the
 //! function at start-up with an error naming it.
 
 use lambda_http::{Body, Request, RequestExt as _, Response};
 use lambda_runtime::Error;
+use secure_serverless::RouteTable;
 use secure_serverless::apigw::{self, ApiError};
 use secure_serverless::config::Vars;
 use secure_serverless::idempotency::BadIdempotencyKey;
@@ -73,6 +75,7 @@ impl<S: LogSink> Writer<S> {
     }
 
     async fn try_handle(&self, req: &Request) -> Result<Response<Body>, ApiError> {
+        refuse_anonymous(req)?;
         if req.method() != lambda_http::http::Method::POST {
             return Err(ApiError::new(405, "method_not_allowed", "use POST"));
         }
@@ -140,6 +143,26 @@ impl Writer<LogStore> {
             .number_in("MAX_PAYLOAD_BYTES", 1..=256 * 1024)?
             .unwrap_or(secure_serverless::log_entry::DEFAULT_MAX_PAYLOAD_BYTES);
         Ok(Self::new(store, cap))
+    }
+}
+
+/// The route this function serves and the scope that may call it, for
+/// in-handler authorization.
+pub fn routes() -> RouteTable {
+    RouteTable::new().route("POST", "/log", ["logs:write"])
+}
+
+/// A request nothing vouched for (no authorizer in front, no in-handler
+/// authorization) is refused: the function never serves anonymous callers,
+/// whatever door it is deployed behind.
+fn refuse_anonymous(req: &Request) -> Result<(), ApiError> {
+    match apigw::vouched_by(req) {
+        Some(_) => Ok(()),
+        None => Err(ApiError::new(
+            401,
+            "unauthenticated",
+            "no authorizer vouched for this request",
+        )),
     }
 }
 

@@ -349,11 +349,19 @@ async fn idempotency_keys_need_a_caller_and_are_scoped_to_issuer_and_subject() {
     // A replay by the first caller returns its own record.
     let again = call(&w, as_caller("https://a.example", "u-1")).await;
     assert_eq!(body_json(&again)["id"], body_json(&first)["id"]);
-    // No principal: refused, nothing written.
-    let anonymous = call(&w, with_authorizer(request(JSON, &key, body), json!({}))).await;
+    // An authorizer that names no principal: a key is refused, nothing written.
+    let no_principal = json!({"scope": "logs:write"});
+    let anonymous = call(
+        &w,
+        with_authorizer(request(JSON, &key, body), no_principal.clone()),
+    )
+    .await;
     assert_json_error(&anonymous, 400, "idempotency_key_needs_caller");
     assert_eq!(body_json(&anonymous)["field"], "idempotency-key");
-    // Without a key, an anonymous write is still a write.
-    let plain = call(&w, with_authorizer(request(JSON, &[], body), json!({}))).await;
+    // Without a key, such a write is still a write.
+    let plain = call(&w, with_authorizer(request(JSON, &[], body), no_principal)).await;
     assert_eq!(plain.status(), 201);
+    // No authorizer at all (a door with nothing in front): refused.
+    let nobody = call(&w, with_authorizer(request(JSON, &[], body), json!({}))).await;
+    assert_json_error(&nobody, 401, "unauthenticated");
 }

@@ -6,7 +6,7 @@
 use secure_serverless::cursor::CursorKey;
 use secure_serverless::logs::{ListQuery, LogStore, LogStoreConfig};
 use secure_serverless::repository::Repository;
-use serde_json::Value;
+use serde_json::{Value, json};
 use test_support::lambda::LambdaProcess;
 
 fn event_file(name: &str) -> String {
@@ -73,46 +73,125 @@ async fn fixtures_through_the_runtime_api() {
     assert_eq!(page.items[0].payload, "<b>hello</b>");
 }
 
-/// One binary for every front door: each door's event is answered in that
-/// door's response shape, and each write is stored.
+const DOORS: [(&str, &str); 4] = [
+    ("post-log", "rest"),
+    ("post-log-http-api", "http"),
+    ("post-log-function-url", "http"),
+    ("post-log-alb", "alb"),
+];
+
+/// `file`'s event with `authorization` as its bearer header (both header
+/// maps of a REST or ALB event).
+fn door_event(file: &str, authorization: Option<&str>) -> String {
+    let mut e: Value =
+        serde_json::from_str(&std::fs::read_to_string(event_file(file)).unwrap()).unwrap();
+    for map in ["headers", "multiValueHeaders"] {
+        if let Some(h) = e.get_mut(map).and_then(Value::as_object_mut) {
+            h.retain(|k, _| !k.eq_ignore_ascii_case("authorization"));
+            if let Some(a) = authorization {
+                let v = if map == "headers" {
+                    json!(a)
+                } else {
+                    json!([a])
+                };
+                h.insert("authorization".into(), v);
+            }
+        }
+    }
+    e.to_string()
+}
+
+/// The answer's status, its body, and the content type where the door's
+/// response shape keeps headers.
+fn door_answer(stdout: &str, door: &str) -> (i64, Value, Value) {
+    let r: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let content_type = match door {
+        // API Gateway merges the two maps: every header in one of them.
+        "rest" => {
+            assert_eq!(r["headers"], json!({}), "{r}");
+            r["multiValueHeaders"]["content-type"][0].clone()
+        }
+        // HTTP APIs and Function URLs have no multi-value map.
+        "http" => {
+            assert!(
+                r.get("multiValueHeaders").is_none_or(|m| m == &json!({})),
+                "{r}"
+            );
+            r["headers"]["content-type"].clone()
+        }
+        _ => {
+            assert!(r["statusDescription"].is_string(), "{r}");
+            r["headers"]["content-type"].clone()
+        }
+    };
+    let body = serde_json::from_str(r["body"].as_str().expect("a string body")).unwrap();
+    (r["statusCode"].as_i64().unwrap(), body, content_type)
+}
+
+/// One binary for every front door, each answered in its own response shape.
+/// REST and HTTP API events carry their authorizer's verdict; Function URL
+/// and ALB events carry none, so they are refused unless the function
+/// verifies the token itself (`JWT_ISSUER`, ...), which it then does for
+/// every door.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_front_door_through_the_runtime_api() {
     let (store, name, _table) = log_table("writer-doors").await;
     let mut f = LambdaProcess::start(env!("CARGO_BIN_EXE_writer"), &[("TABLE_NAME", &name)]);
-    let mut ids = Vec::new();
-    for (file, door) in [
-        ("post-log", "rest"),
-        ("post-log-http-api", "http"),
-        ("post-log-function-url", "http"),
-        ("post-log-alb", "alb"),
-    ] {
-        let out = f.invoke_file(event_file(file));
+    for (file, door) in DOORS {
+        let out = f.invoke_json(&door_event(file, None));
         assert!(out.success, "{file}: {out:?}");
-        let r: Value = serde_json::from_str(out.stdout.trim()).unwrap();
-        let (status, receipt) = response(&out.stdout);
-        assert_eq!(status, 201, "{file}: {receipt}");
-        let content_type = match door {
-            // API Gateway merges the two maps: every header in one of them.
-            "rest" => {
-                assert_eq!(r["headers"], serde_json::json!({}), "{file}: {r}");
-                r["multiValueHeaders"]["content-type"][0].clone()
+        let (status, body, content_type) = door_answer(&out.stdout, door);
+        match file {
+            "post-log" | "post-log-http-api" => {
+                assert_eq!(
+                    (status, content_type),
+                    (201, json!("application/json")),
+                    "{file}: {body}"
+                )
             }
-            "http" => {
-                // HTTP APIs and Function URLs have no multi-value map.
-                assert!(
-                    r.get("multiValueHeaders")
-                        .is_none_or(|m| m == &serde_json::json!({})),
-                    "{file}: {r}"
-                );
-                r["headers"]["content-type"].clone()
-            }
-            _ => {
-                assert_eq!(r["statusDescription"], "201 Created", "{file}: {r}");
-                r["headers"]["content-type"].clone()
-            }
-        };
-        assert_eq!(content_type, "application/json", "{file}: {r}");
+            _ => assert_eq!(
+                (status, body["code"].as_str()),
+                (401, Some("unauthenticated")),
+                "{file}: nothing vouched for the caller"
+            ),
+        }
+    }
+    drop(f);
+
+    let (jwks, key) = test_support::jwt_fixtures::rsa_jwks_and_key();
+    let iss = "https://issuer.example";
+    let mut f = LambdaProcess::start(
+        env!("CARGO_BIN_EXE_writer"),
+        &[
+            ("TABLE_NAME", &name),
+            ("JWT_ISSUER", iss),
+            ("JWT_AUDIENCE", "logs-api"),
+            ("JWKS", &jwks),
+        ],
+    );
+    let bearer = |scope| {
+        let t = test_support::jwt_fixtures::rsa_token(&key, iss, "logs-api", "alice", scope);
+        format!("Bearer {t}")
+    };
+    let mut ids = Vec::new();
+    for (file, door) in DOORS {
+        let out = f.invoke_json(&door_event(file, Some(&bearer("logs:write"))));
+        let (status, receipt, content_type) = door_answer(&out.stdout, door);
+        assert_eq!(
+            (status, content_type),
+            (201, json!("application/json")),
+            "{file}: {receipt}"
+        );
         ids.push(receipt["id"].as_str().unwrap().to_owned());
+        let out = f.invoke_json(&door_event(file, Some(&bearer("logs:read"))));
+        let (status, problem, _) = door_answer(&out.stdout, door);
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (403, Some("insufficient_scope")),
+            "{file}"
+        );
+        let out = f.invoke_json(&door_event(file, None));
+        assert_eq!(door_answer(&out.stdout, door).0, 401, "{file}");
     }
     let page = store
         .list(
@@ -124,9 +203,13 @@ async fn every_front_door_through_the_runtime_api() {
         )
         .await
         .unwrap();
-    assert_eq!(page.items.len(), 4);
-    for item in &page.items {
-        assert!(ids.contains(&item.id));
+    assert_eq!(
+        page.items.len(),
+        2 + 4,
+        "two before the bearer check, four with it"
+    );
+    for id in &ids {
+        let item = page.items.iter().find(|i| &i.id == id).expect("stored");
         assert_eq!(item.payload, "<b>hello</b>");
     }
 }

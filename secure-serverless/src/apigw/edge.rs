@@ -13,7 +13,7 @@ use base64::Engine as _;
 use lambda_http::aws_lambda_events::alb::AlbTargetGroupResponse;
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
 use lambda_http::http::header::SET_COOKIE;
-use lambda_http::http::{HeaderMap, HeaderName};
+use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Request, RequestExt as _, Response};
 use lambda_runtime::{LambdaEvent, Service};
@@ -88,23 +88,14 @@ enum Door {
     Alb,
 }
 
-/// The names of the headers the event carried more than once (REST and
-/// ALB events list every value; `lambda_http` keeps the last).
-#[derive(Debug, Clone, Default)]
-struct RepeatedHeaders(Vec<HeaderName>);
-
-/// Whether the edge saw header `name` more than once in `req`'s event.
-pub(super) fn was_repeated(req: &Request, name: &str) -> bool {
-    req.extensions()
-        .get::<RepeatedHeaders>()
-        .is_some_and(|r| r.0.iter().any(|h| h.as_str().eq_ignore_ascii_case(name)))
-}
-
-fn repeated_in(multi: &HeaderMap) -> Vec<HeaderName> {
+/// Every value of each header the event carried more than once (REST and
+/// ALB events list every value in `multiValueHeaders`; `lambda_http` keeps
+/// the last), to put back into the request.
+fn repeated_in(multi: &HeaderMap) -> Vec<(HeaderName, Vec<HeaderValue>)> {
     multi
         .keys()
         .filter(|k| multi.get_all(*k).iter().nth(1).is_some())
-        .cloned()
+        .map(|k| (k.clone(), multi.get_all(k).iter().cloned().collect()))
         .collect()
 }
 
@@ -156,8 +147,14 @@ fn admit(event: LambdaRequest) -> Result<(Door, Request), (Door, ApiError)> {
             ),
         )
     })?;
-    if !repeated.is_empty() {
-        req.extensions_mut().insert(RepeatedHeaders(repeated));
+    // Every check that reads a header (`single_header`, the bearer layer,
+    // idempotency keys) sees all its values again.
+    let headers = req.headers_mut();
+    for (name, values) in repeated {
+        headers.remove(&name);
+        for value in values {
+            headers.append(name.clone(), value);
+        }
     }
     Ok((door, req))
 }
@@ -195,7 +192,9 @@ impl Door {
                 headers.remove(SET_COOKIE);
                 let mut r = ApiGatewayV2httpResponse::default();
                 r.status_code = status_code;
-                r.headers = headers;
+                // One value per name (the response format has no list):
+                // repeated values joined with commas, as RFC 9110 allows.
+                r.headers = joined(headers);
                 r.cookies = cookies;
                 r.body = body;
                 r.is_base64_encoded = is_base64_encoded;
@@ -217,6 +216,26 @@ impl Door {
             }
         }
     }
+}
+
+/// `headers` with each repeated header's values joined by `, ` (a value
+/// that is not UTF-8 is kept alone).
+fn joined(headers: HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::with_capacity(headers.keys_len());
+    for name in headers.keys() {
+        let values: Vec<&HeaderValue> = headers.get_all(name).iter().collect();
+        let value = match values.as_slice() {
+            [one] => (*one).clone(),
+            many => {
+                let texts: Option<Vec<&str>> = many.iter().map(|v| v.to_str().ok()).collect();
+                texts
+                    .and_then(|t| HeaderValue::from_str(&t.join(", ")).ok())
+                    .unwrap_or_else(|| many[many.len() - 1].clone())
+            }
+        };
+        out.insert(name.clone(), value);
+    }
+    out
 }
 
 /// A `lambda_http` handler as a Lambda function for any HTTP front door,

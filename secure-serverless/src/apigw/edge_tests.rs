@@ -92,6 +92,45 @@ async fn a_header_sent_twice_on_alb_is_refused_and_alb_gets_its_shape() {
 }
 
 #[tokio::test]
+async fn every_check_sees_every_value_of_a_repeated_header() {
+    let seen = service_fn(|req: Request| async move {
+        let all: Vec<String> = req
+            .headers()
+            .get_all("authorization")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        Ok::<_, std::convert::Infallible>(json_response(200, &all))
+    });
+    let event = alb(json!({"authorization": ["Bearer A", "Bearer B"]}));
+    let event = HttpEvent::from_json(&event.to_string()).unwrap();
+    let answer = Edge::new(seen)
+        .call(LambdaEvent::new(event, Context::default()))
+        .await
+        .unwrap();
+    assert_eq!(body_of(&answer).1, json!(["Bearer A", "Bearer B"]));
+}
+
+#[tokio::test]
+async fn an_http_api_answer_joins_a_repeated_header() {
+    let twice = service_fn(|_req: Request| async {
+        Ok::<_, std::convert::Infallible>(
+            Response::builder()
+                .header("vary", "origin")
+                .header("vary", "accept")
+                .body(Body::Empty)
+                .unwrap(),
+        )
+    });
+    let event = HttpEvent::from_json(&http(json!({}), None, false).to_string()).unwrap();
+    let answer = Edge::new(twice)
+        .call(LambdaEvent::new(event, Context::default()))
+        .await
+        .unwrap();
+    assert_eq!(answer.headers()["vary"], "origin, accept");
+}
+
+#[tokio::test]
 async fn a_body_flagged_base64_that_is_not_is_a_400_not_a_panic() {
     for event in [
         rest(json!({}), Some("not base64!"), true),

@@ -122,7 +122,10 @@ impl KeyFrom<Request> {
                 key,
                 &caller,
                 req.method().as_str(),
-                req.uri().path(),
+                // The path the door received, without the stage prefix
+                // lambda_http adds (and that AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH
+                // removes) or anything a Host header could make of the URL.
+                raw_path(req),
                 req.body().as_ref(),
                 query,
             )
@@ -235,5 +238,13 @@ where
                 Err(RunError::Idempotency(e)) => Ok(ApiError::from(e).into_response()),
             }
         })
+    }
+}
+
+/// The request's path as the front door received it.
+fn raw_path(req: &Request) -> &str {
+    match req.raw_http_path() {
+        "" => req.uri().path(),
+        raw => raw,
     }
 }

@@ -19,8 +19,10 @@ pub struct IdempotencyKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BadIdempotencyKey {
-    /// Not 1 to 128 visible ASCII characters.
-    #[error("Idempotency-Key must be 1 to 128 visible ASCII characters")]
+    /// Not 1 to 128 visible ASCII characters, or holds a comma (HTTP APIs
+    /// and Function URLs join a repeated header's values with commas, so a
+    /// key with one may be two keys).
+    #[error("Idempotency-Key must be 1 to 128 visible ASCII characters, without commas")]
     Malformed,
     /// The request has no authenticated caller to scope the key to.
     #[error("Idempotency-Key needs an authenticated caller (the request has no principal)")]
@@ -28,7 +30,7 @@ pub enum BadIdempotencyKey {
 }
 
 impl IdempotencyKey {
-    /// Checks `key` (1 to 128 visible ASCII characters), scopes it to
+    /// Checks `key` (1 to 128 visible ASCII characters, no comma), scopes it to
     /// `caller` (the authenticated principal; `""` when the API has none)
     /// and binds it to `request`, the request exactly as received.
     ///
@@ -68,7 +70,10 @@ impl IdempotencyKey {
         caller: &str,
         request: impl FnOnce(&mut Sha256),
     ) -> Result<Self, BadIdempotencyKey> {
-        if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        if key.is_empty()
+            || key.len() > 128
+            || !key.bytes().all(|b| b.is_ascii_graphic() && b != b',')
+        {
             return Err(BadIdempotencyKey::Malformed);
         }
         let mut k = Sha256::new();

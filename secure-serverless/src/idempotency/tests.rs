@@ -55,6 +55,8 @@ fn keys_are_checked_scoped_and_bound() {
         Err(BadIdempotencyKey::Malformed)
     );
     assert!(IdempotencyKey::new("a b", "a", b"").is_err());
+    // A front door that joins a repeated header makes "a,b" of two keys.
+    assert!(IdempotencyKey::new("a,b", "a", b"").is_err());
     assert!(IdempotencyKey::new(&"k".repeat(129), "a", b"").is_err());
     let a = IdempotencyKey::new("k", "alice", b"x").unwrap();
     assert_eq!(a, IdempotencyKey::new("k", "alice", b"x").unwrap());
