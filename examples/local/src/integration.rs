@@ -9,41 +9,96 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{HeaderValue, SET_COOKIE};
 use hyper::{Response, StatusCode};
-use lambda_http::service_fn;
+use lambda_http::tower::Layer as _;
+use lambda_http::{Request, service_fn};
 use lambda_runtime::{Context, LambdaEvent, Service as _};
+use secure_serverless::BearerAuth;
 use secure_serverless::apigw::{Edge, HttpAnswer, HttpEvent};
 use serde_json::json;
 
 use crate::http::{HttpResponse, json};
 
-/// A Lambda proxy integration: one of the example handlers.
+/// One of the example functions.
 #[derive(Debug, Clone)]
-pub enum Integration {
+pub enum Function {
     /// `POST /log`.
     Writer(Arc<writer::Writer>),
     /// `GET /stats`.
     Reader(Arc<reader::Reader>),
 }
 
+/// A Lambda proxy integration: a function, with the bearer check its
+/// `main.rs` adds when `JWT_ISSUER` is set (a Function URL or ALB
+/// deployment, where nothing authorizes in front).
+#[derive(Debug, Clone)]
+pub struct Integration {
+    /// The function.
+    pub function: Function,
+    /// The in-function bearer check, if configured.
+    pub auth: Option<BearerAuth>,
+}
+
 impl Integration {
-    /// Invokes the function with `event` (the event's JSON text).
+    /// The function alone (an authorizer in front of it).
+    pub fn new(function: Function) -> Self {
+        Integration {
+            function,
+            auth: None,
+        }
+    }
+
+    /// The function verifying bearer tokens itself.
+    pub fn with_bearer(function: Function, auth: BearerAuth) -> Self {
+        Integration {
+            function,
+            auth: Some(auth),
+        }
+    }
+
+    /// Invokes the function with `event` (the event's JSON text), through
+    /// the edge its binary runs (`secure_serverless::apigw::run`).
     ///
     /// # Errors
     /// The function failed (what Lambda reports as a function error).
     pub async fn invoke(&self, event: &str) -> Result<HttpAnswer, lambda_runtime::Error> {
         let event = LambdaEvent::new(HttpEvent::from_json(event)?, Context::default());
-        match self {
-            Integration::Writer(w) => {
-                Edge::new(service_fn(|req| writer::handler(w, req)))
-                    .call(event)
-                    .await
+        match (&self.function, &self.auth) {
+            (Function::Writer(w), auth) => {
+                let w = Arc::clone(w);
+                let handler = service_fn(move |req| {
+                    let w = Arc::clone(&w);
+                    async move { writer::handler(&w, req).await }
+                });
+                call(handler, auth.as_ref(), event).await
             }
-            Integration::Reader(r) => {
-                Edge::new(service_fn(|req| reader::handler(r, req)))
-                    .call(event)
-                    .await
+            (Function::Reader(r), auth) => {
+                let r = Arc::clone(r);
+                let handler = service_fn(move |req| {
+                    let r = Arc::clone(&r);
+                    async move { reader::handler(&r, req).await }
+                });
+                call(handler, auth.as_ref(), event).await
             }
         }
+    }
+}
+
+async fn call<S>(
+    handler: S,
+    auth: Option<&BearerAuth>,
+    event: LambdaEvent<HttpEvent>,
+) -> Result<HttpAnswer, lambda_runtime::Error>
+where
+    S: lambda_runtime::Service<Request, Response = Response<lambda_http::Body>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<lambda_runtime::Error> + Send + 'static,
+{
+    match auth {
+        Some(auth) => Edge::new(auth.layer(handler)).call(event).await,
+        None => Edge::new(handler).call(event).await,
     }
 }
 

@@ -1,23 +1,32 @@
-//! The whole secure-serverless API on one machine, on loopback:
+//! The whole secure-serverless API on one machine, on loopback, behind
+//! every front door the functions support:
 //!
 //! ```text
-//! client --> edge listener (CloudFront + AWS WAF)     --> API listener (API Gateway REST)   --> handlers
-//!            Tor exit list: 403                            identity sources: 401                 writer::Writer (POST /log)
-//!            rate-based rule: 429                          authorizer::Authorizer + policy eval  reader::Reader (GET /stats)
+//! client --> edge listener (CloudFront + WAF)     --> API listener (API Gateway REST)   --> functions
+//!            Tor exit list: 403                            identity sources: 401                 writer (POST /log)
+//!            rate-based rule: 429                          REQUEST authorizer + policy eval      reader (GET /stats)
 //!            adds X-Origin-Verify, XFF, Via                cache per identity values (TTL)       DynamoDB Local
+//! client --> HTTP API listener (payload 2.0), Lambda authorizer: simple responses, cache keyed by token + route key
+//! client --> HTTP API listener (payload 2.0), JWT authorizer: issuer, audience, scopes per route
+//! client --> Function URL listeners (auth type NONE): one per function, the function verifies the token
 //! ```
 //!
-//! The handlers and the authorizer are the very functions the Lambda binaries
-//! run. The edge and the API listener reproduce the behaviour documented for
-//! CloudFront, AWS WAF and API Gateway REST (see [`api`] for the table of
-//! answers). A local token issuer (HS256, a random key per run) stands in for
-//! Cognito: [`Stack::token`] mints tokens with the scopes you ask for.
+//! The functions and the authorizer are the very code the Lambda binaries
+//! run, and every function is invoked with the event's JSON through the
+//! same edge (`secure_serverless::apigw::Edge`). The listeners reproduce
+//! the behaviour documented for CloudFront, AWS WAF, API Gateway (REST and
+//! HTTP APIs) and Function URLs (see [`api`], [`httpapi`] and
+//! [`functionurl`] for their tables of answers, each with its source). A
+//! local token issuer (HS256, a random key per run) stands in for Cognito:
+//! [`Stack::token`] mints tokens with the scopes you ask for.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod bounded;
 pub mod edge;
+pub mod functionurl;
 pub mod http;
+pub mod httpapi;
 pub mod integration;
 pub mod waf;
 
@@ -27,7 +36,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use hyper::header::HeaderName;
-use secure_serverless::authorizer::Authorizer as Decider;
+use secure_serverless::BearerAuth;
+use secure_serverless::authorizer::{Authorizer as Decider, HttpApiResponses, SimpleCaching};
 use secure_serverless::cursor::CursorKey;
 use secure_serverless::jwt::{JwtConfig, JwtVerifier, KeySet};
 use secure_serverless::logs::{LogStore, LogStoreConfig};
@@ -39,7 +49,9 @@ use tokio::task::JoinSet;
 
 use crate::api::{Api, ApiIdentity};
 use crate::edge::Edge;
-use crate::integration::Integration;
+use crate::functionurl::FunctionUrl;
+use crate::httpapi::{HttpApi, HttpApiAuth, IdentitySource};
+use crate::integration::{Function, Integration};
 use crate::waf::{IpBlockList, RateLimiter};
 
 /// A boxed error for start-up failures.
@@ -60,6 +72,15 @@ pub struct Config {
     pub edge_addr: SocketAddr,
     /// API (API Gateway) listener; port 0 picks a free one.
     pub api_addr: SocketAddr,
+    /// HTTP API listener with a Lambda authorizer (simple responses,
+    /// cache keyed by token and route key); port 0 picks a free one.
+    pub http_api_addr: SocketAddr,
+    /// HTTP API listener with the built-in JWT authorizer.
+    pub http_api_jwt_addr: SocketAddr,
+    /// The writer's Function URL (auth type `NONE`, bearer check in the function).
+    pub function_url_writer_addr: SocketAddr,
+    /// The reader's Function URL.
+    pub function_url_reader_addr: SocketAddr,
     /// The DynamoDB table, created if missing.
     pub table: String,
     /// Tor exit lists (one address per line).
@@ -92,6 +113,10 @@ impl Default for Config {
         Config {
             edge_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             api_addr: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            http_api_addr: SocketAddr::from(([127, 0, 0, 1], 8082)),
+            http_api_jwt_addr: SocketAddr::from(([127, 0, 0, 1], 8083)),
+            function_url_writer_addr: SocketAddr::from(([127, 0, 0, 1], 8084)),
+            function_url_reader_addr: SocketAddr::from(([127, 0, 0, 1], 8085)),
             table: "secure-serverless-logs".into(),
             block_lists: vec![
                 here.join("tor-exit-sample.txt"),
@@ -121,6 +146,14 @@ pub struct Stack {
     pub edge: SocketAddr,
     /// Where the API listens.
     pub api: SocketAddr,
+    /// Where the HTTP API with the Lambda authorizer listens.
+    pub http_api: SocketAddr,
+    /// Where the HTTP API with the JWT authorizer listens.
+    pub http_api_jwt: SocketAddr,
+    /// The writer's Function URL.
+    pub function_url_writer: SocketAddr,
+    /// The reader's Function URL.
+    pub function_url_reader: SocketAddr,
     /// The log store (tests count records through it).
     pub store: LogStore,
     signing_key: [u8; 32],
@@ -131,6 +164,7 @@ pub struct Stack {
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
     api_state: Arc<Api>,
+    http_api_state: Arc<HttpApi>,
     // Removed (with the secret file) when the stack is dropped.
     _state_dir: Option<tempfile::TempDir>,
 }
@@ -196,8 +230,8 @@ fn current_uid() -> std::io::Result<u32> {
 }
 
 impl Stack {
-    /// Creates the table if missing, writes a fresh origin secret, binds both
-    /// listeners and starts serving.
+    /// Creates the table if missing, writes a fresh origin secret, binds
+    /// every listener and starts serving.
     ///
     /// # Errors
     /// An unreadable block list, an unusable state dir, a port in use, or
@@ -230,9 +264,13 @@ impl Stack {
             config.secret_cache_ttl,
         );
         let decider = Decider::builder(authorizer::routes(), secrets).origin_header(ORIGIN_HEADER);
-        let decider = if config.require_jwt {
+        // The local issuer's tokens, as every door checks them.
+        let local_verifier = || -> Result<JwtVerifier, Error> {
             let keys = KeySet::new().with_hmac("local", &signing_key)?;
-            decider.jwt(JwtVerifier::new(JwtConfig::new(ISSUER, [AUDIENCE])?, keys))
+            Ok(JwtVerifier::new(JwtConfig::new(ISSUER, [AUDIENCE])?, keys))
+        };
+        let decider = if config.require_jwt {
+            decider.jwt(local_verifier()?)
         } else {
             decider.origin_secret_only()
         }
@@ -242,6 +280,11 @@ impl Stack {
             identity_sources.push(HeaderName::from_static("authorization"));
         }
 
+        let writer_fn = Arc::new(writer::Writer::new(
+            store.clone(),
+            secure_serverless::log_entry::DEFAULT_MAX_PAYLOAD_BYTES,
+        ));
+        let reader_fn = Arc::new(reader::Reader::new(store.clone(), cursor_key));
         let api_listener = TcpListener::bind(config.api_addr).await?;
         let edge_listener = TcpListener::bind(config.edge_addr).await?;
         let (api_addr, edge_addr) = (api_listener.local_addr()?, edge_listener.local_addr()?);
@@ -256,15 +299,12 @@ impl Stack {
                 (
                     "POST",
                     "/log",
-                    Integration::Writer(Arc::new(writer::Writer::new(
-                        store.clone(),
-                        secure_serverless::log_entry::DEFAULT_MAX_PAYLOAD_BYTES,
-                    ))),
+                    Integration::new(Function::Writer(Arc::clone(&writer_fn))),
                 ),
                 (
                     "GET",
                     "/stats",
-                    Integration::Reader(Arc::new(reader::Reader::new(store.clone(), cursor_key))),
+                    Integration::new(Function::Reader(Arc::clone(&reader_fn))),
                 ),
             ],
             authorizer: Arc::new(authorizer::Authorizer::new(decider)),
@@ -272,6 +312,68 @@ impl Stack {
             cache_ttl: config.authorizer_cache_ttl,
             cache: Mutex::default(),
         });
+        // HTTP API: a Lambda authorizer answering simple responses, its cache
+        // keyed by the token and the route key (last, as the authorizer
+        // requires); and one with the built-in JWT authorizer.
+        let http_routes = || {
+            vec![
+                (
+                    "POST /log",
+                    Integration::new(Function::Writer(Arc::clone(&writer_fn))),
+                ),
+                (
+                    "GET /stats",
+                    Integration::new(Function::Reader(Arc::clone(&reader_fn))),
+                ),
+            ]
+        };
+        let http_decider = Decider::jwt_only(authorizer::routes())
+            .jwt(local_verifier()?)
+            .http_api_responses(HttpApiResponses::Simple(SimpleCaching::KeyedByRoute))
+            .build()?;
+        let http_api = Arc::new(HttpApi {
+            api_id: "localhttp1".into(),
+            routes: http_routes(),
+            auth: HttpApiAuth::Lambda {
+                authorizer: Arc::new(authorizer::Authorizer::new(http_decider)),
+                identity_sources: vec![
+                    IdentitySource::Header("authorization"),
+                    IdentitySource::RouteKey,
+                ],
+                cache_ttl: config.authorizer_cache_ttl,
+                cache: Mutex::default(),
+            },
+        });
+        let http_api_jwt = Arc::new(HttpApi {
+            api_id: "localhttp2".into(),
+            routes: http_routes(),
+            auth: HttpApiAuth::Jwt {
+                verifier: local_verifier()?,
+                scopes: authorizer::routes(),
+            },
+        });
+        // Function URLs: nothing in front, the functions verify the token.
+        let function_url = |id: &str, function, routes| -> Result<Arc<FunctionUrl>, Error> {
+            let auth = BearerAuth::verifying(local_verifier()?, routes, "logs-api")?;
+            Ok(Arc::new(FunctionUrl {
+                url_id: id.to_owned(),
+                integration: Integration::with_bearer(function, auth),
+            }))
+        };
+        let url_writer = function_url(
+            "localwriterurl",
+            Function::Writer(Arc::clone(&writer_fn)),
+            writer::routes(),
+        )?;
+        let url_reader = function_url(
+            "localreaderurl",
+            Function::Reader(Arc::clone(&reader_fn)),
+            reader::routes(),
+        )?;
+        let http_api_listener = TcpListener::bind(config.http_api_addr).await?;
+        let http_api_jwt_listener = TcpListener::bind(config.http_api_jwt_addr).await?;
+        let url_writer_listener = TcpListener::bind(config.function_url_writer_addr).await?;
+        let url_reader_listener = TcpListener::bind(config.function_url_reader_addr).await?;
         let origin_secret = Arc::new(RwLock::new(secret));
         let edge = Arc::new(Edge {
             api: api_addr,
@@ -293,10 +395,41 @@ impl Stack {
             let edge = Arc::clone(&edge);
             async move { edge.handle(req, peer).await }
         });
+        let http_api_state = Arc::clone(&http_api);
+        let addrs = (
+            http_api_listener.local_addr()?,
+            http_api_jwt_listener.local_addr()?,
+            url_writer_listener.local_addr()?,
+            url_reader_listener.local_addr()?,
+        );
+        for (listener, api) in [
+            (http_api_listener, http_api),
+            (http_api_jwt_listener, http_api_jwt),
+        ] {
+            let handler = Arc::new(move |req, peer| {
+                let api = Arc::clone(&api);
+                async move { api.handle(req, peer).await }
+            });
+            tasks.spawn(http::serve(listener, handler, stop.clone()));
+        }
+        for (listener, url) in [
+            (url_writer_listener, url_writer),
+            (url_reader_listener, url_reader),
+        ] {
+            let handler = Arc::new(move |req, peer| {
+                let url = Arc::clone(&url);
+                async move { url.handle(req, peer).await }
+            });
+            tasks.spawn(http::serve(listener, handler, stop.clone()));
+        }
         tasks.spawn(http::serve(edge_listener, edge_handler, stop));
         Ok(Stack {
             edge: edge_addr,
             api: api_addr,
+            http_api: addrs.0,
+            http_api_jwt: addrs.1,
+            function_url_writer: addrs.2,
+            function_url_reader: addrs.3,
             store,
             signing_key,
             secret_file,
@@ -306,6 +439,7 @@ impl Stack {
             shutdown,
             tasks,
             api_state,
+            http_api_state,
             _state_dir: state_dir_guard,
         })
     }
@@ -342,6 +476,11 @@ impl Stack {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .len()
+    }
+
+    /// How many decisions the HTTP API's Lambda authorizer cache holds.
+    pub fn http_api_cache_entries(&self) -> usize {
+        self.http_api_state.cache_entries()
     }
 
     /// The origin secret the edge currently sends.

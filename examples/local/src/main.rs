@@ -18,6 +18,26 @@ struct Args {
     /// API Gateway listener.
     #[arg(long, env = "API_ADDR", default_value = "127.0.0.1:8081")]
     api: SocketAddr,
+    /// HTTP API listener, Lambda authorizer (simple responses).
+    #[arg(long, env = "HTTP_API_ADDR", default_value = "127.0.0.1:8082")]
+    http_api: SocketAddr,
+    /// HTTP API listener, JWT authorizer.
+    #[arg(long, env = "HTTP_API_JWT_ADDR", default_value = "127.0.0.1:8083")]
+    http_api_jwt: SocketAddr,
+    /// The writer's Function URL.
+    #[arg(
+        long,
+        env = "FUNCTION_URL_WRITER_ADDR",
+        default_value = "127.0.0.1:8084"
+    )]
+    function_url_writer: SocketAddr,
+    /// The reader's Function URL.
+    #[arg(
+        long,
+        env = "FUNCTION_URL_READER_ADDR",
+        default_value = "127.0.0.1:8085"
+    )]
+    function_url_reader: SocketAddr,
     /// DynamoDB table (created if missing).
     #[arg(long, env = "TABLE_NAME", default_value = "secure-serverless-logs")]
     table: String,
@@ -38,7 +58,8 @@ struct Args {
     #[arg(long, env = "NO_JWT")]
     no_jwt: bool,
     /// Once listening, write the addresses and two tokens here as JSON
-    /// (`edge`, `api`, `write_token`, `read_token`; mode 0600) for scripts
+    /// (`edge`, `api`, `http_api`, `http_api_jwt`, `function_url_writer`,
+    /// `function_url_reader`, `write_token`, `read_token`; mode 0600) for scripts
     /// such as the load bench. The file is replaced, never appended to.
     #[arg(long, env = "READY_FILE")]
     ready_file: Option<PathBuf>,
@@ -55,6 +76,10 @@ async fn main() -> Result<(), Error> {
     let mut config = Config {
         edge_addr: args.edge,
         api_addr: args.api,
+        http_api_addr: args.http_api,
+        http_api_jwt_addr: args.http_api_jwt,
+        function_url_writer_addr: args.function_url_writer,
+        function_url_reader_addr: args.function_url_reader,
         table: args.table,
         rate_limit: args.rate_limit,
         rate_window: Duration::from_secs(args.rate_window_seconds),
@@ -82,24 +107,39 @@ async fn main() -> Result<(), Error> {
     let writer = stack.token("local-writer", &["logs:write"]);
     let reader = stack.token("local-reader", &["logs:read"]);
     if let Some(path) = &args.ready_file {
-        write_ready_file(path, edge, api, &writer, &reader)?;
+        write_ready_file(path, &stack, &writer, &reader)?;
     }
+    let (hl, hj, uw, ur) = (
+        stack.http_api,
+        stack.http_api_jwt,
+        stack.function_url_writer,
+        stack.function_url_reader,
+    );
     println!(
         r#"
 secure-serverless local stack
-  edge (CloudFront + WAF): http://{edge}
-  API (API Gateway REST):  http://{api}
+  edge (CloudFront + WAF) -> API Gateway REST:  http://{edge}   (the REST API alone: http://{api})
+  HTTP API, Lambda authorizer:                   http://{hl}
+  HTTP API, JWT authorizer:                      http://{hj}
+  Function URLs (the function checks the token): writer http://{uw}, reader http://{ur}
   table: {table}   authorizer cache: {ttl} s   rate limit: {rate} per {win} s
 
 Try it (tokens from the local issuer, valid 1 h):
   export WRITE_TOKEN={writer}
   export READ_TOKEN={reader}
+  BODY='{{"type":"audit","payload":"<b>hi</b><script>alert(1)</script>"}}'
 
-  curl -s http://{api}/stats                      # API directly: {{"message":"Unauthorized"}}
+  # one write and one read per front door
+  curl -s -X POST -H "Authorization: Bearer $WRITE_TOKEN" -H 'Content-Type: application/json' -d "$BODY" http://{edge}/log
   curl -s -H "Authorization: Bearer $READ_TOKEN" http://{edge}/stats
-  curl -s -X POST -H "Authorization: Bearer $WRITE_TOKEN" -H 'Content-Type: application/json' \
-       -d '{{"type":"audit","payload":"<b>hi</b><script>alert(1)</script>"}}' http://{edge}/log
-  curl -s -H "Authorization: Bearer $READ_TOKEN" http://{edge}/stats
+  curl -s -X POST -H "Authorization: Bearer $WRITE_TOKEN" -H 'Content-Type: application/json' -d "$BODY" http://{hl}/log
+  curl -s -H "Authorization: Bearer $READ_TOKEN" http://{hl}/stats
+  curl -s -X POST -H "Authorization: Bearer $WRITE_TOKEN" -H 'Content-Type: application/json' -d "$BODY" http://{hj}/log
+  curl -s -H "Authorization: Bearer $READ_TOKEN" http://{hj}/stats
+  curl -s -X POST -H "Authorization: Bearer $WRITE_TOKEN" -H 'Content-Type: application/json' -d "$BODY" http://{uw}/log
+  curl -s -H "Authorization: Bearer $READ_TOKEN" http://{ur}/stats
+
+  curl -s http://{api}/stats                          # the REST API directly: {{"message":"Unauthorized"}}
   curl -s --interface 127.0.0.66 http://{edge}/stats   # a listed Tor exit: 403
 
 Ctrl-C stops the stack.
@@ -119,16 +159,19 @@ Ctrl-C stops the stack.
 /// `path`, so a reader sees the whole file or none.
 fn write_ready_file(
     path: &std::path::Path,
-    edge: SocketAddr,
-    api: SocketAddr,
+    stack: &Stack,
     write_token: &str,
     read_token: &str,
 ) -> Result<(), Error> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let body = serde_json::json!({
-        "edge": edge.to_string(),
-        "api": api.to_string(),
+        "edge": stack.edge.to_string(),
+        "api": stack.api.to_string(),
+        "http_api": stack.http_api.to_string(),
+        "http_api_jwt": stack.http_api_jwt.to_string(),
+        "function_url_writer": stack.function_url_writer.to_string(),
+        "function_url_reader": stack.function_url_reader.to_string(),
         "write_token": write_token,
         "read_token": read_token,
     });

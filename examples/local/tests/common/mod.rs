@@ -15,6 +15,10 @@ pub fn config(prefix: &str) -> Config {
     Config {
         edge_addr: "127.0.0.1:0".parse().unwrap(),
         api_addr: "127.0.0.1:0".parse().unwrap(),
+        http_api_addr: "127.0.0.1:0".parse().unwrap(),
+        http_api_jwt_addr: "127.0.0.1:0".parse().unwrap(),
+        function_url_writer_addr: "127.0.0.1:0".parse().unwrap(),
+        function_url_reader_addr: "127.0.0.1:0".parse().unwrap(),
         table: test_support::unique_table_name(prefix),
         secret_cache_ttl: Duration::ZERO,
         ..Config::default()
@@ -138,4 +142,52 @@ pub async fn post(addr: SocketAddr, token: &str, body: &str, extra: &[(&str, &st
     ];
     h.extend_from_slice(extra);
     raw(addr, &request("POST", "/log", &h, body.as_bytes()), None).await
+}
+
+/// A front door of the stack: where writes and reads go.
+#[derive(Debug, Clone, Copy)]
+pub struct Door {
+    /// Which door.
+    pub name: &'static str,
+    /// `POST /log` goes here.
+    pub write: SocketAddr,
+    /// `GET /stats` (and anything else) goes here.
+    pub read: SocketAddr,
+}
+
+impl Door {
+    /// The listener a request for `target` goes to (a Function URL per function).
+    pub fn for_target(&self, target: &str) -> SocketAddr {
+        if target.starts_with("/log") {
+            self.write
+        } else {
+            self.read
+        }
+    }
+}
+
+/// The REST door through the edge, both HTTP APIs, and the Function URLs.
+pub fn doors(s: &Stack) -> [Door; 4] {
+    [
+        Door {
+            name: "edge + REST API",
+            write: s.edge,
+            read: s.edge,
+        },
+        Door {
+            name: "HTTP API, Lambda authorizer",
+            write: s.http_api,
+            read: s.http_api,
+        },
+        Door {
+            name: "HTTP API, JWT authorizer",
+            write: s.http_api_jwt,
+            read: s.http_api_jwt,
+        },
+        Door {
+            name: "Function URLs",
+            write: s.function_url_writer,
+            read: s.function_url_reader,
+        },
+    ]
 }

@@ -1,0 +1,419 @@
+//! The HTTP API listener: API Gateway HTTP API semantics (payload format
+//! 2.0) in front of the handlers, with either authorizer kind.
+//!
+//! | situation | answer | source |
+//! |---|---|---|
+//! | no route for `METHOD /path` | 404 `{"message":"Not Found"}` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html> |
+//! | body over 10 MB | 413 `{"message":"Request Entity Too Large"}` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html> |
+//! | Lambda authorizer: an identity source missing or empty | 401 `{"message":"Unauthorized"}`, the authorizer not called | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html> |
+//! | Lambda authorizer: `isAuthorized: false`, or a policy that does not allow the route | 403 `{"message":"Forbidden"}` | same page |
+//! | Lambda authorizer: an error or an answer of neither shape | 500 `{"message":"Internal Server Error"}` | same page |
+//! | JWT authorizer: no token, or one that does not verify | 401 `{"message":"Unauthorized"}` with `www-authenticate: Bearer scope="" error="invalid_token" error_description="…"` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html> |
+//! | JWT authorizer: a token with none of the route's scopes | 403 `{"message":"Forbidden"}` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html> |
+//! | allowed | the integration's answer; the authorizer's `context` (Lambda) or the token's claims and scopes (JWT) in `requestContext.authorizer` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html> |
+//! | integration failed or answered garbage | 500 `{"message":"Internal Server Error"}` | same page |
+//! | integration slower than 30 s | 503 `{"message":"Service Unavailable"}` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html> |
+//!
+//! The Lambda authorizer's answers are cached for the TTL keyed by the
+//! identity-source values in their configured order, and by nothing else:
+//! with `$context.routeKey` among the identity sources (last), a decision
+//! made for one route is never replayed on another; without it, a cached
+//! simple response would be (the authorizer refuses that combination).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use hyper::body::Incoming;
+use hyper::header::HeaderValue;
+use hyper::{HeaderMap, Request, StatusCode};
+use secure_serverless::JwtVerifier;
+use secure_serverless::RouteTable;
+use secure_serverless::policy::{Decision, Policy};
+use serde_json::{Map, Value, json};
+
+use crate::http::{BodyError, HttpResponse, json, read_body};
+use crate::integration::{Integration, to_http};
+
+/// HTTP API's payload limit.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// HTTP API's integration timeout.
+pub const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One identity source of a Lambda authorizer.
+#[derive(Debug, Clone)]
+pub enum IdentitySource {
+    /// `$request.header.NAME` (lower case).
+    Header(&'static str),
+    /// `$context.routeKey`.
+    RouteKey,
+}
+
+/// How the API authorizes its routes.
+#[derive(Debug)]
+pub enum HttpApiAuth {
+    /// A Lambda authorizer, payload format 2.0.
+    Lambda {
+        /// The authorizer function (the code the authorizer Lambda runs).
+        authorizer: Arc<authorizer::Authorizer>,
+        /// Its identity sources, in order.
+        identity_sources: Vec<IdentitySource>,
+        /// Its cache TTL; zero disables the cache.
+        cache_ttl: Duration,
+        /// The cache: identity-source values -> (until, answer).
+        cache: Mutex<HashMap<String, (Instant, Value)>>,
+    },
+    /// HTTP API's built-in JWT authorizer: issuer, audience and keys in the
+    /// verifier, authorization scopes per route.
+    Jwt {
+        /// Checks signature, issuer, audience and lifetime.
+        verifier: JwtVerifier,
+        /// The authorization scopes of each route (any one grants it).
+        scopes: RouteTable,
+    },
+}
+
+/// The HTTP API listener's state.
+#[derive(Debug)]
+pub struct HttpApi {
+    /// API id (in route ARNs and the request context).
+    pub api_id: String,
+    /// `(route key, integration)`, e.g. `("POST /log", writer)`.
+    pub routes: Vec<(&'static str, Integration)>,
+    /// The authorizer of every route.
+    pub auth: HttpApiAuth,
+}
+
+fn message(status: StatusCode, text: &str) -> HttpResponse {
+    json(status, &json!({ "message": text }))
+}
+
+/// The API's own answer when it refuses a request (boxed: an HTTP response
+/// is large, and refusals are the uncommon path).
+type Refused = Box<HttpResponse>;
+
+fn refuse(status: StatusCode, text: &str) -> Refused {
+    Box::new(message(status, text))
+}
+
+/// What the authorizer established about the caller.
+enum Authorized {
+    /// A Lambda authorizer's `context`.
+    Lambda(Map<String, Value>),
+    /// A JWT authorizer's claims and scopes.
+    Jwt(Map<String, Value>, Vec<String>),
+}
+
+impl HttpApi {
+    /// Answers one request.
+    pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let mut resp = self
+            .answer(req, peer, &request_id)
+            .await
+            .unwrap_or_else(|refused| *refused);
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            resp.headers_mut().insert("apigw-requestid", v);
+        }
+        resp
+    }
+
+    async fn answer(
+        &self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        request_id: &str,
+    ) -> Result<HttpResponse, Refused> {
+        let (parts, body) = req.into_parts();
+        let route_key = format!("{} {}", parts.method, parts.uri.path());
+        let (route_key, integration) = self
+            .routes
+            .iter()
+            .find(|(k, _)| *k == route_key)
+            .map(|(k, i)| (*k, i))
+            .ok_or_else(|| refuse(StatusCode::NOT_FOUND, "Not Found"))?;
+        let body = read_body(body, MAX_BODY_BYTES).await.map_err(|e| match e {
+            BodyError::TooLarge => {
+                refuse(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large")
+            }
+            BodyError::Read => refuse(StatusCode::BAD_REQUEST, "Bad Request"),
+        })?;
+        let mut event = self.event(&parts, route_key, peer, request_id);
+        let authorized = self.authorize(&parts.headers, route_key, &event).await?;
+        event["requestContext"]["authorizer"] = match authorized {
+            Authorized::Lambda(context) => json!({ "lambda": context }),
+            Authorized::Jwt(claims, scopes) => json!({"jwt": {"claims": claims, "scopes": scopes}}),
+        };
+        if body.is_empty() {
+            event.as_object_mut().map(|e| e.remove("body"));
+        } else {
+            (event["body"], event["isBase64Encoded"]) = match std::str::from_utf8(&body) {
+                Ok(s) => (json!(s), json!(false)),
+                Err(_) => (
+                    json!(base64::engine::general_purpose::STANDARD.encode(&body)),
+                    json!(true),
+                ),
+            };
+        }
+        let integration = integration.clone();
+        let event = event.to_string();
+        let run = tokio::spawn(async move { integration.invoke(&event).await });
+        let failed = || message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+        Ok(match tokio::time::timeout(INTEGRATION_TIMEOUT, run).await {
+            Ok(Ok(Ok(answer))) => to_http(&answer).unwrap_or_else(failed),
+            Ok(Ok(Err(e))) => {
+                tracing::error!(error = %e, "function error");
+                failed()
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "integration failed");
+                failed()
+            }
+            Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
+        })
+    }
+
+    /// The payload 2.0 event for this request, without `authorizer` and body.
+    fn event(
+        &self,
+        parts: &hyper::http::request::Parts,
+        route_key: &str,
+        peer: SocketAddr,
+        request_id: &str,
+    ) -> Value {
+        // Header names lower case, a repeated header's values joined with
+        // commas, cookies apart (HTTP API's payload 2.0).
+        let mut headers = Map::new();
+        let mut cookies = Vec::new();
+        for name in parts.headers.keys() {
+            let values: Vec<String> = parts
+                .headers
+                .get_all(name)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            if name == hyper::header::COOKIE {
+                cookies.extend(values.iter().flat_map(|v| v.split("; ").map(str::to_owned)));
+                continue;
+            }
+            headers.insert(name.as_str().to_owned(), json!(values.join(",")));
+        }
+        let raw_query = parts.uri.query().unwrap_or("").to_owned();
+        let mut query: Map<String, Value> = Map::new();
+        for pair in raw_query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            let (k, v) = (decode(k), decode(v));
+            let joined = match query.get(&k).and_then(Value::as_str) {
+                Some(prev) => format!("{prev},{v}"),
+                None => v,
+            };
+            query.insert(k, json!(joined));
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let path = parts.uri.path();
+        let user_agent = parts
+            .headers
+            .get(hyper::header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        let mut event = json!({
+            "version": "2.0",
+            "routeKey": route_key,
+            "rawPath": path,
+            "rawQueryString": raw_query,
+            "headers": headers,
+            "requestContext": {
+                "accountId": "000000000000",
+                "apiId": self.api_id,
+                "domainName": format!("{}.execute-api.local", self.api_id),
+                "domainPrefix": self.api_id,
+                "http": {"method": parts.method.as_str(), "path": path, "protocol": "HTTP/1.1",
+                    "sourceIp": peer.ip().to_string(), "userAgent": user_agent},
+                "requestId": request_id,
+                "routeKey": route_key,
+                "stage": "$default",
+                "time": "",
+                "timeEpoch": now.as_millis() as u64,
+            },
+            "isBase64Encoded": false,
+        });
+        if !cookies.is_empty() {
+            event["cookies"] = json!(cookies);
+        }
+        if !query.is_empty() {
+            event["queryStringParameters"] = Value::Object(query);
+        }
+        event
+    }
+
+    async fn authorize(
+        &self,
+        headers: &HeaderMap,
+        route_key: &str,
+        event: &Value,
+    ) -> Result<Authorized, Refused> {
+        match &self.auth {
+            HttpApiAuth::Lambda {
+                authorizer,
+                identity_sources,
+                cache_ttl,
+                cache,
+            } => {
+                let mut values = Vec::with_capacity(identity_sources.len());
+                for source in identity_sources {
+                    let value = match source {
+                        IdentitySource::Header(name) => headers
+                            .get(*name)
+                            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+                        IdentitySource::RouteKey => Some(route_key.to_owned()),
+                    };
+                    match value {
+                        Some(v) if !v.is_empty() => values.push(v),
+                        _ => return Err(refuse(StatusCode::UNAUTHORIZED, "Unauthorized")),
+                    }
+                }
+                let key = serde_json::to_string(&values).expect("strings serialise");
+                let cached = (!cache_ttl.is_zero())
+                    .then(|| {
+                        let c = cache.lock().unwrap_or_else(|p| p.into_inner());
+                        c.get(&key)
+                            .filter(|(until, _)| Instant::now() < *until)
+                            .map(|(_, answer)| answer.clone())
+                    })
+                    .flatten();
+                let answer = match cached {
+                    Some(answer) => answer,
+                    None => {
+                        let (method, path) = route_key.split_once(' ').unwrap_or((route_key, "/"));
+                        let mut auth_event = event.clone();
+                        auth_event["type"] = json!("REQUEST");
+                        auth_event["routeArn"] = json!(format!(
+                            "arn:aws:execute-api:local:000000000000:{}/$default/{method}{path}",
+                            self.api_id
+                        ));
+                        auth_event["identitySource"] = json!(values);
+                        let answer = authorizer.decide_any(auth_event).await.map_err(|e| {
+                            tracing::error!(error = %e, "authorizer failed");
+                            refuse(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+                        })?;
+                        if !cache_ttl.is_zero() {
+                            let mut c = cache.lock().unwrap_or_else(|p| p.into_inner());
+                            let now = Instant::now();
+                            crate::bounded::make_room(
+                                &mut c,
+                                crate::bounded::MAX_ENTRIES,
+                                |(until, _)| now < *until,
+                                |(until, _)| *until,
+                            );
+                            c.insert(key, (now + *cache_ttl, answer.clone()));
+                        }
+                        answer
+                    }
+                };
+                self.lambda_verdict(&answer, route_key)
+            }
+            HttpApiAuth::Jwt { verifier, scopes } => {
+                let unauthorized = |description: &str| {
+                    let mut r = message(StatusCode::UNAUTHORIZED, "Unauthorized");
+                    if let Ok(v) = HeaderValue::from_str(&format!(
+                        "Bearer scope=\"\" error=\"invalid_token\" error_description=\"{description}\""
+                    )) {
+                        r.headers_mut().insert("www-authenticate", v);
+                    }
+                    Box::new(r)
+                };
+                let token = headers
+                    .get(hyper::header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim())
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "Unauthorized"))?;
+                let verified = verifier
+                    .verify(token)
+                    .await
+                    .map_err(|e| unauthorized(e.reason()))?;
+                let (method, path) = route_key.split_once(' ').unwrap_or((route_key, "/"));
+                let needed = scopes.scopes_for_request(method, path);
+                if needed.is_some_and(|n| n.is_disjoint(verified.scopes())) {
+                    return Err(refuse(StatusCode::FORBIDDEN, "Forbidden"));
+                }
+                // Claims reach the integration as strings.
+                let claims = verified
+                    .claims()
+                    .iter()
+                    .map(|(k, v)| {
+                        let s = match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        (k.clone(), Value::String(s))
+                    })
+                    .collect();
+                Ok(Authorized::Jwt(
+                    claims,
+                    verified.scopes().iter().cloned().collect(),
+                ))
+            }
+        }
+    }
+
+    /// A Lambda authorizer's answer for `route_key`: a simple response or
+    /// an IAM policy evaluated against the route's ARN.
+    fn lambda_verdict(&self, answer: &Value, route_key: &str) -> Result<Authorized, Refused> {
+        let forbidden = || refuse(StatusCode::FORBIDDEN, "Forbidden");
+        let broken = || refuse(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+        if let Some(allowed) = answer.get("isAuthorized") {
+            return match allowed.as_bool() {
+                Some(true) => Ok(Authorized::Lambda(
+                    answer
+                        .get("context")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default(),
+                )),
+                Some(false) => Err(forbidden()),
+                None => Err(broken()),
+            };
+        }
+        let policy = Policy::from_response_json(answer).map_err(|e| {
+            tracing::error!(error = %e, "authorizer returned a malformed policy");
+            broken()
+        })?;
+        let (method, path) = route_key.split_once(' ').unwrap_or((route_key, "/"));
+        let arn = format!(
+            "arn:aws:execute-api:local:000000000000:{}/$default/{method}{path}",
+            self.api_id
+        );
+        match policy.evaluate_str(&arn) {
+            Decision::Allow => {
+                let mut context: Map<String, Value> = policy
+                    .context()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json!(v)))
+                    .collect();
+                context.insert("principalId".into(), json!(policy.principal_id()));
+                Ok(Authorized::Lambda(context))
+            }
+            _ => Err(forbidden()),
+        }
+    }
+
+    /// How many decisions the Lambda authorizer's cache holds.
+    pub fn cache_entries(&self) -> usize {
+        match &self.auth {
+            HttpApiAuth::Lambda { cache, .. } => {
+                cache.lock().unwrap_or_else(|p| p.into_inner()).len()
+            }
+            HttpApiAuth::Jwt { .. } => 0,
+        }
+    }
+}
