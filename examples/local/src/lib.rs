@@ -36,13 +36,13 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use hyper::header::HeaderName;
-use secure_serverless::BearerAuth;
 use secure_serverless::authorizer::{Authorizer as Decider, HttpApiResponses, SimpleCaching};
 use secure_serverless::cursor::CursorKey;
 use secure_serverless::jwt::{JwtConfig, JwtVerifier, KeySet};
 use secure_serverless::logs::{LogStore, LogStoreConfig};
 use secure_serverless::repository::Repository;
 use secure_serverless::secret_source::{AnySource, CachedSecrets, FileSource};
+use secure_serverless::{BearerAuth, RouteTable};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -105,6 +105,9 @@ pub struct Config {
     pub log_shards: u8,
     /// How long a reader's `next_cursor` stays valid.
     pub cursor_ttl: Duration,
+    /// Scopes to routes, for every door: the REST and HTTP API authorizers,
+    /// the JWT authorizer's route scopes, the Function URLs' bearer check.
+    pub routes: RouteTable,
 }
 
 impl Default for Config {
@@ -130,6 +133,7 @@ impl Default for Config {
             require_jwt: true,
             log_shards: 8,
             cursor_ttl: secure_serverless::cursor::DEFAULT_CURSOR_TTL,
+            routes: authorizer::routes(),
         }
     }
 }
@@ -263,7 +267,7 @@ impl Stack {
             AnySource::File(FileSource::new(secret_file.clone())),
             config.secret_cache_ttl,
         );
-        let decider = Decider::builder(authorizer::routes(), secrets).origin_header(ORIGIN_HEADER);
+        let decider = Decider::builder(config.routes.clone(), secrets).origin_header(ORIGIN_HEADER);
         // The local issuer's tokens, as every door checks them.
         let local_verifier = || -> Result<JwtVerifier, Error> {
             let keys = KeySet::new().with_hmac("local", &signing_key)?;
@@ -327,7 +331,7 @@ impl Stack {
                 ),
             ]
         };
-        let http_decider = Decider::jwt_only(authorizer::routes())
+        let http_decider = Decider::jwt_only(config.routes.clone())
             .jwt(local_verifier()?)
             .http_api_responses(HttpApiResponses::Simple(SimpleCaching::KeyedByRoute))
             .build()?;
@@ -349,7 +353,7 @@ impl Stack {
             routes: http_routes(),
             auth: HttpApiAuth::Jwt {
                 verifier: local_verifier()?,
-                scopes: authorizer::routes(),
+                scopes: config.routes.clone(),
             },
         });
         // Function URLs: nothing in front, the functions verify the token.
@@ -363,12 +367,12 @@ impl Stack {
         let url_writer = function_url(
             "localwriterurl",
             Function::Writer(Arc::clone(&writer_fn)),
-            writer::routes(),
+            config.routes.clone(),
         )?;
         let url_reader = function_url(
             "localreaderurl",
             Function::Reader(Arc::clone(&reader_fn)),
-            reader::routes(),
+            config.routes.clone(),
         )?;
         let http_api_listener = TcpListener::bind(config.http_api_addr).await?;
         let http_api_jwt_listener = TcpListener::bind(config.http_api_jwt_addr).await?;
