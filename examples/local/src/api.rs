@@ -14,6 +14,10 @@
 //! | integration's proxy response over Lambda's 6 MB synchronous limit | 502 `{"message":"Internal server error"}` |
 //! | integration slower than 29 s | 504 `{"message":"Endpoint request timed out"}` |
 //!
+//! The authorizer is a `REQUEST` authorizer (the origin header and the
+//! token as identity sources) or, configured so, a `TOKEN` authorizer (the
+//! token only, sent as `authorizationToken` with the method ARN,
+//! <https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html>).
 //! The policy is evaluated with `secure_serverless::policy` against the
 //! method ARN. With a cache TTL above zero the policy is cached per
 //! identity-source values and reused for every method until the TTL ends.
@@ -76,8 +80,11 @@ pub struct Api {
     pub identity: ApiIdentity,
     /// `(method, resource path, integration)`.
     pub routes: Vec<(&'static str, &'static str, Integration)>,
-    /// The REQUEST authorizer (the same code the authorizer Lambda runs).
+    /// The authorizer (the same code the authorizer Lambda runs).
     pub authorizer: Arc<authorizer::Authorizer>,
+    /// A `TOKEN` authorizer (its one identity source, the token, is all it
+    /// gets) instead of a `REQUEST` one.
+    pub token_authorizer: bool,
     /// Identity-source headers (lower case): all must be present.
     pub identity_sources: Vec<HeaderName>,
     /// Authorizer cache TTL; zero disables the cache.
@@ -220,7 +227,7 @@ impl Api {
         };
         let arn = self.identity.method_arn(call.method.as_str(), &call.path);
         let policy = self
-            .authorize(&identity, || self.authorizer_event(&call, &arn))
+            .authorize(&identity, || self.authorizer_event(&call, &arn, &identity))
             .await?;
         match policy.evaluate_str(&arn) {
             Decision::Allow => Ok(self.invoke(call, &policy).await),
@@ -255,8 +262,21 @@ impl Api {
             .collect()
     }
 
-    /// The `REQUEST` authorizer event API Gateway sends for `call`.
-    fn authorizer_event(&self, call: &Call<'_>, arn: &str) -> RequestEvent {
+    /// The authorizer event API Gateway sends for `call`: `TOKEN` (the
+    /// token and the method ARN only) or `REQUEST`.
+    fn authorizer_event(&self, call: &Call<'_>, arn: &str, identity: &[String]) -> Value {
+        if self.token_authorizer {
+            return json!({
+                "type": "TOKEN",
+                "authorizationToken": identity.first().cloned().unwrap_or_default(),
+                "methodArn": arn,
+            });
+        }
+        serde_json::to_value(self.request_event(call, arn)).unwrap_or(Value::Null)
+    }
+
+    /// The `REQUEST` authorizer event.
+    fn request_event(&self, call: &Call<'_>, arn: &str) -> RequestEvent {
         let mut identity = ApiGatewayCustomAuthorizerRequestTypeRequestIdentity::default();
         identity.source_ip = Some(call.source_ip.clone());
         let mut context = ApiGatewayCustomAuthorizerRequestTypeRequestContext::default();
@@ -347,7 +367,7 @@ impl Api {
     async fn authorize(
         &self,
         identity: &[String],
-        event: impl FnOnce() -> RequestEvent,
+        event: impl FnOnce() -> Value,
     ) -> Result<Arc<Policy>, Refused> {
         let key = serde_json::to_string(identity).expect("strings serialise");
         if !self.cache_ttl.is_zero() {
@@ -358,7 +378,7 @@ impl Api {
                 return Ok(Arc::clone(policy));
             }
         }
-        let answer = match self.authorizer.decide(&event()).await {
+        let answer = match self.authorizer.decide_any(event()).await {
             Ok(v) => v,
             Err(e) if e.to_string() == "Unauthorized" => {
                 return Err(refuse(StatusCode::UNAUTHORIZED, json!("Unauthorized")));

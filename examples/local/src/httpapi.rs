@@ -14,7 +14,11 @@
 //! | integration failed or answered garbage | 500 `{"message":"Internal Server Error"}` | same page |
 //! | integration slower than 30 s | 503 `{"message":"Service Unavailable"}` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html> |
 //!
-//! The Lambda authorizer's answers are cached for the TTL keyed by the
+//! The Lambda authorizer gets payload 2.0 (simple responses or an IAM
+//! policy) or 1.0 (the REST `REQUEST` shape, `identitySource` comma-joined;
+//! an IAM policy), as configured
+//! (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html>).
+//! Its answers are cached for the TTL keyed by the
 //! identity-source values in their configured order, and by nothing else:
 //! with `$context.routeKey` among the identity sources (last), a decision
 //! made for one route is never replayed on another; without it, a cached
@@ -54,10 +58,13 @@ pub enum IdentitySource {
 /// How the API authorizes its routes.
 #[derive(Debug)]
 pub enum HttpApiAuth {
-    /// A Lambda authorizer, payload format 2.0.
+    /// A Lambda authorizer.
     Lambda {
         /// The authorizer function (the code the authorizer Lambda runs).
         authorizer: Arc<authorizer::Authorizer>,
+        /// Its payload format: `"2.0"` (simple responses or a policy) or
+        /// `"1.0"` (the REST `REQUEST` shape; a policy).
+        payload: &'static str,
         /// Its identity sources, in order.
         identity_sources: Vec<IdentitySource>,
         /// Its cache TTL; zero disables the cache.
@@ -264,6 +271,7 @@ impl HttpApi {
         match &self.auth {
             HttpApiAuth::Lambda {
                 authorizer,
+                payload,
                 identity_sources,
                 cache_ttl,
                 cache,
@@ -293,14 +301,33 @@ impl HttpApi {
                 let answer = match cached {
                     Some(answer) => answer,
                     None => {
-                        let (method, path) = route_key.split_once(' ').unwrap_or((route_key, "/"));
-                        let mut auth_event = event.clone();
-                        auth_event["type"] = json!("REQUEST");
-                        auth_event["routeArn"] = json!(format!(
-                            "arn:aws:execute-api:local:000000000000:{}/$default/{method}{path}",
-                            self.api_id
-                        ));
-                        auth_event["identitySource"] = json!(values);
+                        let arn = self.route_arn(route_key);
+                        let auth_event = if *payload == "1.0" {
+                            // The REST REQUEST shape, version 1.0, the
+                            // identity sources comma-joined.
+                            let ctx = &event["requestContext"];
+                            json!({
+                                "version": "1.0",
+                                "type": "REQUEST",
+                                "methodArn": arn,
+                                "identitySource": values.join(","),
+                                "resource": route_key,
+                                "path": ctx["http"]["path"],
+                                "httpMethod": ctx["http"]["method"],
+                                "headers": event["headers"],
+                                "queryStringParameters": event.get("queryStringParameters").cloned().unwrap_or(Value::Null),
+                                "requestContext": {"accountId": ctx["accountId"], "apiId": ctx["apiId"],
+                                    "httpMethod": ctx["http"]["method"], "requestId": ctx["requestId"],
+                                    "resourcePath": route_key, "stage": ctx["stage"],
+                                    "identity": {"sourceIp": ctx["http"]["sourceIp"]}},
+                            })
+                        } else {
+                            let mut e = event.clone();
+                            e["type"] = json!("REQUEST");
+                            e["routeArn"] = json!(arn);
+                            e["identitySource"] = json!(values);
+                            e
+                        };
                         let answer = authorizer.decide_any(auth_event).await.map_err(|e| {
                             tracing::error!(error = %e, "authorizer failed");
                             refuse(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
@@ -388,12 +415,7 @@ impl HttpApi {
             tracing::error!(error = %e, "authorizer returned a malformed policy");
             broken()
         })?;
-        let (method, path) = route_key.split_once(' ').unwrap_or((route_key, "/"));
-        let arn = format!(
-            "arn:aws:execute-api:local:000000000000:{}/$default/{method}{path}",
-            self.api_id
-        );
-        match policy.evaluate_str(&arn) {
+        match policy.evaluate_str(&self.route_arn(route_key)) {
             Decision::Allow => {
                 let mut context: Map<String, Value> = policy
                     .context()
@@ -405,6 +427,15 @@ impl HttpApi {
             }
             _ => Err(forbidden()),
         }
+    }
+
+    /// The ARN of a route: `arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH`.
+    fn route_arn(&self, route_key: &str) -> String {
+        let (method, path) = route_key.split_once(' ').unwrap_or((route_key, "/"));
+        format!(
+            "arn:aws:execute-api:local:000000000000:{}/$default/{method}{path}",
+            self.api_id
+        )
     }
 
     /// How many decisions the Lambda authorizer's cache holds.

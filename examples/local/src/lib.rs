@@ -105,6 +105,11 @@ pub struct Config {
     pub log_shards: u8,
     /// How long a reader's `next_cursor` stays valid.
     pub cursor_ttl: Duration,
+    /// The REST API's authorizer: `REQUEST` (default: the origin secret and
+    /// the token) or `TOKEN` (the token alone; no origin-secret check).
+    pub rest_token_authorizer: bool,
+    /// The HTTP API Lambda authorizer's payload format and answers.
+    pub http_api_authorizer: HttpApiAuthorizer,
     /// Scopes to routes, for every door: the REST and HTTP API authorizers,
     /// the JWT authorizer's route scopes, the Function URLs' bearer check.
     pub routes: RouteTable,
@@ -134,8 +139,24 @@ impl Default for Config {
             log_shards: 8,
             cursor_ttl: secure_serverless::cursor::DEFAULT_CURSOR_TTL,
             routes: authorizer::routes(),
+            rest_token_authorizer: false,
+            http_api_authorizer: HttpApiAuthorizer::SimpleByRoute,
         }
     }
+}
+
+/// How the HTTP API's Lambda authorizer is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpApiAuthorizer {
+    /// Payload 2.0, simple responses, identity sources the token and the
+    /// route key (last): the cache keeps routes apart.
+    SimpleByRoute,
+    /// Payload 2.0, IAM policies over every route, identity source the token:
+    /// one cached answer serves every route, rightly.
+    PolicyV2,
+    /// Payload 1.0 (the REST `REQUEST` shape), IAM policies, identity source
+    /// the token.
+    PolicyV1,
 }
 
 fn random_token(bytes: usize) -> String {
@@ -273,16 +294,25 @@ impl Stack {
             let keys = KeySet::new().with_hmac("local", &signing_key)?;
             Ok(JwtVerifier::new(JwtConfig::new(ISSUER, [AUDIENCE])?, keys))
         };
-        let decider = if config.require_jwt {
+        let decider = if config.rest_token_authorizer {
+            // A TOKEN event carries no other header: the token alone decides.
+            Decider::jwt_only(config.routes.clone()).jwt(local_verifier()?)
+        } else if config.require_jwt {
             decider.jwt(local_verifier()?)
         } else {
             decider.origin_secret_only()
         }
         .build()?;
-        let mut identity_sources = vec![HeaderName::from_static(ORIGIN_HEADER)];
-        if config.require_jwt {
-            identity_sources.push(HeaderName::from_static("authorization"));
-        }
+        let identity_sources = if config.rest_token_authorizer {
+            vec![HeaderName::from_static("authorization")]
+        } else if config.require_jwt {
+            vec![
+                HeaderName::from_static(ORIGIN_HEADER),
+                HeaderName::from_static("authorization"),
+            ]
+        } else {
+            vec![HeaderName::from_static(ORIGIN_HEADER)]
+        };
 
         let writer_fn = Arc::new(writer::Writer::new(
             store.clone(),
@@ -312,6 +342,7 @@ impl Stack {
                 ),
             ],
             authorizer: Arc::new(authorizer::Authorizer::new(decider)),
+            token_authorizer: config.rest_token_authorizer,
             identity_sources,
             cache_ttl: config.authorizer_cache_ttl,
             cache: Mutex::default(),
@@ -331,19 +362,37 @@ impl Stack {
                 ),
             ]
         };
+        let (responses, payload, http_sources) = match config.http_api_authorizer {
+            HttpApiAuthorizer::SimpleByRoute => (
+                HttpApiResponses::Simple(SimpleCaching::KeyedByRoute),
+                "2.0",
+                vec![
+                    IdentitySource::Header("authorization"),
+                    IdentitySource::RouteKey,
+                ],
+            ),
+            HttpApiAuthorizer::PolicyV2 => (
+                HttpApiResponses::Policy,
+                "2.0",
+                vec![IdentitySource::Header("authorization")],
+            ),
+            HttpApiAuthorizer::PolicyV1 => (
+                HttpApiResponses::Policy,
+                "1.0",
+                vec![IdentitySource::Header("authorization")],
+            ),
+        };
         let http_decider = Decider::jwt_only(config.routes.clone())
             .jwt(local_verifier()?)
-            .http_api_responses(HttpApiResponses::Simple(SimpleCaching::KeyedByRoute))
+            .http_api_responses(responses)
             .build()?;
         let http_api = Arc::new(HttpApi {
             api_id: "localhttp1".into(),
             routes: http_routes(),
             auth: HttpApiAuth::Lambda {
                 authorizer: Arc::new(authorizer::Authorizer::new(http_decider)),
-                identity_sources: vec![
-                    IdentitySource::Header("authorization"),
-                    IdentitySource::RouteKey,
-                ],
+                payload,
+                identity_sources: http_sources,
                 cache_ttl: config.authorizer_cache_ttl,
                 cache: Mutex::default(),
             },

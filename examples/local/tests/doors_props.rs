@@ -1,6 +1,8 @@
 //! Property: through every front door of the local stack (its API Gateway
-//! REST and HTTP API emulations, the JWT authorizer, the Function URLs'
-//! in-function check), a random route table and random tokens give exactly
+//! REST emulation with a `REQUEST` or a `TOKEN` authorizer, its HTTP API
+//! emulation with a Lambda authorizer of payload 2.0 answering simple
+//! responses or policies or of payload 1.0, the JWT authorizer, the Function
+//! URLs' in-function check), a random route table and random tokens give exactly
 //! the routes the token's scopes grant, on the first call and on every
 //! later call the authorizer caches answer (TTL 300 s, so a sequence of
 //! calls replays decisions across tokens and routes).
@@ -10,6 +12,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
+use local_stack::HttpApiAuthorizer;
 use proptest::prelude::*;
 use secure_serverless::RouteTable;
 
@@ -24,6 +27,7 @@ fn check(
     table: Vec<BTreeSet<usize>>,
     tokens: Vec<BTreeSet<usize>>,
     calls: Vec<(usize, usize)>,
+    (rest_token, http): (bool, HttpApiAuthorizer),
 ) -> Result<(), TestCaseError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -37,6 +41,8 @@ fn check(
         }
         let mut c = config("doors-props");
         c.routes = routes;
+        c.rest_token_authorizer = rest_token;
+        c.http_api_authorizer = http;
         c.rate_limit = 0;
         let s = stack(c).await;
         let tokens: Vec<(String, &BTreeSet<usize>)> = tokens
@@ -61,7 +67,7 @@ fn check(
                 let ok = (200..300).contains(&a.status);
                 if ok != allowed || (!allowed && a.status != 403) {
                     result = Err(TestCaseError::fail(format!(
-                        "{}: {method} with scopes {granted:?}, route scopes {:?}: {} {}",
+                        "{} (REST TOKEN authorizer: {rest_token}, HTTP API: {http:?}): {method} with scopes {granted:?}, route scopes {:?}: {} {}",
                         door.name,
                         table[r],
                         a.status,
@@ -77,7 +83,7 @@ fn check(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     #[test]
     fn every_door_allows_exactly_what_the_scopes_grant(
@@ -85,7 +91,12 @@ proptest! {
             proptest::collection::btree_set(0..SCOPES.len(), 1..=SCOPES.len()), 2),
         tokens in proptest::collection::vec(scope_set(), 1..4),
         calls in proptest::collection::vec((0usize..4, 0usize..2), 1..8),
+        kinds in (any::<bool>(), prop_oneof![
+            Just(HttpApiAuthorizer::SimpleByRoute),
+            Just(HttpApiAuthorizer::PolicyV2),
+            Just(HttpApiAuthorizer::PolicyV1),
+        ]),
     ) {
-        check(table, tokens, calls)?;
+        check(table, tokens, calls, kinds)?;
     }
 }
