@@ -9,14 +9,16 @@
 //! client --> HTTP API listener (payload 2.0), Lambda authorizer: simple responses, cache keyed by token + route key
 //! client --> HTTP API listener (payload 2.0), JWT authorizer: issuer, audience, scopes per route
 //! client --> Function URL listeners (auth type NONE): one per function, the function verifies the token
+//! client --> WebSocket API listener: the $connect handshake, a Lambda REQUEST authorizer (no cache)
 //! ```
 //!
 //! The functions and the authorizer are the very code the Lambda binaries
 //! run, and every function is invoked with the event's JSON through the
 //! same edge (`secure_serverless::apigw::Edge`). The listeners reproduce
 //! the behaviour documented for CloudFront, AWS WAF, API Gateway (REST and
-//! HTTP APIs) and Function URLs (see [`api`], [`httpapi`] and
-//! [`functionurl`] for their tables of answers, each with its source). A
+//! HTTP APIs, WebSocket `$connect`) and Function URLs (see [`api`],
+//! [`httpapi`], [`websocket`] and [`functionurl`] for their tables of
+//! answers, each with its source). A
 //! local token issuer (HS256, a random key per run) stands in for Cognito:
 //! [`Stack::token`] mints tokens with the scopes you ask for.
 #![forbid(unsafe_code)]
@@ -29,6 +31,7 @@ pub mod http;
 pub mod httpapi;
 pub mod integration;
 pub mod waf;
+pub mod websocket;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -53,6 +56,7 @@ use crate::functionurl::FunctionUrl;
 use crate::httpapi::{HttpApi, HttpApiAuth, IdentitySource};
 use crate::integration::{Function, Integration};
 use crate::waf::{IpBlockList, RateLimiter};
+use crate::websocket::WebSocketApi;
 
 /// A boxed error for start-up failures.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -81,6 +85,8 @@ pub struct Config {
     pub function_url_writer_addr: SocketAddr,
     /// The reader's Function URL.
     pub function_url_reader_addr: SocketAddr,
+    /// WebSocket API listener (the `$connect` handshake and its authorizer).
+    pub websocket_addr: SocketAddr,
     /// The DynamoDB table, created if missing.
     pub table: String,
     /// Tor exit lists (one address per line).
@@ -125,6 +131,7 @@ impl Default for Config {
             http_api_jwt_addr: SocketAddr::from(([127, 0, 0, 1], 8083)),
             function_url_writer_addr: SocketAddr::from(([127, 0, 0, 1], 8084)),
             function_url_reader_addr: SocketAddr::from(([127, 0, 0, 1], 8085)),
+            websocket_addr: SocketAddr::from(([127, 0, 0, 1], 8086)),
             table: "secure-serverless-logs".into(),
             block_lists: vec![
                 here.join("tor-exit-sample.txt"),
@@ -179,6 +186,8 @@ pub struct Stack {
     pub function_url_writer: SocketAddr,
     /// The reader's Function URL.
     pub function_url_reader: SocketAddr,
+    /// The WebSocket API (`$connect`).
+    pub websocket: SocketAddr,
     /// The log store (tests count records through it).
     pub store: LogStore,
     signing_key: [u8; 32],
@@ -427,6 +436,16 @@ impl Stack {
         let http_api_jwt_listener = TcpListener::bind(config.http_api_jwt_addr).await?;
         let url_writer_listener = TcpListener::bind(config.function_url_writer_addr).await?;
         let url_reader_listener = TcpListener::bind(config.function_url_reader_addr).await?;
+        let websocket_listener = TcpListener::bind(config.websocket_addr).await?;
+        let websocket = Arc::new(WebSocketApi {
+            api_id: "localws0001".into(),
+            stage: "production".into(),
+            authorizer: Arc::new(authorizer::Authorizer::new(
+                Decider::jwt_only(config.routes.clone())
+                    .jwt(local_verifier()?)
+                    .build()?,
+            )),
+        });
         let origin_secret = Arc::new(RwLock::new(secret));
         let edge = Arc::new(Edge {
             api: api_addr,
@@ -454,7 +473,17 @@ impl Stack {
             http_api_jwt_listener.local_addr()?,
             url_writer_listener.local_addr()?,
             url_reader_listener.local_addr()?,
+            websocket_listener.local_addr()?,
         );
+        let websocket_handler = Arc::new(move |req, peer| {
+            let ws = Arc::clone(&websocket);
+            async move { ws.handle(req, peer).await }
+        });
+        tasks.spawn(http::serve(
+            websocket_listener,
+            websocket_handler,
+            stop.clone(),
+        ));
         for (listener, api) in [
             (http_api_listener, http_api),
             (http_api_jwt_listener, http_api_jwt),
@@ -483,6 +512,7 @@ impl Stack {
             http_api_jwt: addrs.1,
             function_url_writer: addrs.2,
             function_url_reader: addrs.3,
+            websocket: addrs.4,
             store,
             signing_key,
             secret_file,

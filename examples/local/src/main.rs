@@ -38,6 +38,9 @@ struct Args {
         default_value = "127.0.0.1:8085"
     )]
     function_url_reader: SocketAddr,
+    /// WebSocket API listener (the `$connect` handshake).
+    #[arg(long, env = "WEBSOCKET_ADDR", default_value = "127.0.0.1:8086")]
+    websocket: SocketAddr,
     /// DynamoDB table (created if missing).
     #[arg(long, env = "TABLE_NAME", default_value = "secure-serverless-logs")]
     table: String,
@@ -80,6 +83,7 @@ async fn main() -> Result<(), Error> {
         http_api_jwt_addr: args.http_api_jwt,
         function_url_writer_addr: args.function_url_writer,
         function_url_reader_addr: args.function_url_reader,
+        websocket_addr: args.websocket,
         table: args.table,
         rate_limit: args.rate_limit,
         rate_window: Duration::from_secs(args.rate_window_seconds),
@@ -109,11 +113,12 @@ async fn main() -> Result<(), Error> {
     if let Some(path) = &args.ready_file {
         write_ready_file(path, &stack, &writer, &reader)?;
     }
-    let (hl, hj, uw, ur) = (
+    let (hl, hj, uw, ur, ws) = (
         stack.http_api,
         stack.http_api_jwt,
         stack.function_url_writer,
         stack.function_url_reader,
+        stack.websocket,
     );
     println!(
         r#"
@@ -122,6 +127,7 @@ secure-serverless local stack
   HTTP API, Lambda authorizer:                   http://{hl}
   HTTP API, JWT authorizer:                      http://{hj}
   Function URLs (the function checks the token): writer http://{uw}, reader http://{ur}
+  WebSocket API ($connect, a logs:read token):   ws://{ws}
   table: {table}   authorizer cache: {ttl} s   rate limit: {rate} per {win} s
 
 Try it (tokens from the local issuer, valid 1 h):
@@ -139,6 +145,8 @@ Try it (tokens from the local issuer, valid 1 h):
   curl -s -X POST -H "Authorization: Bearer $WRITE_TOKEN" -H 'Content-Type: application/json' -d "$BODY" http://{uw}/log
   curl -s -H "Authorization: Bearer $READ_TOKEN" http://{ur}/stats
 
+  curl -si -H "Authorization: Bearer $READ_TOKEN" -H 'Upgrade: websocket' -H 'Connection: Upgrade' \
+       -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' -H 'Sec-WebSocket-Version: 13' http://{ws}/ | head -1   # 101
   curl -s http://{api}/stats                          # the REST API directly: {{"message":"Unauthorized"}}
   curl -s --interface 127.0.0.66 http://{edge}/stats   # a listed Tor exit: 403
 
@@ -172,6 +180,7 @@ fn write_ready_file(
         "http_api_jwt": stack.http_api_jwt.to_string(),
         "function_url_writer": stack.function_url_writer.to_string(),
         "function_url_reader": stack.function_url_reader.to_string(),
+        "websocket": stack.websocket.to_string(),
         "write_token": write_token,
         "read_token": read_token,
     });

@@ -138,3 +138,31 @@ async fn the_http_api_cache_keeps_tokens_and_routes_apart() {
     );
     s.shutdown().await;
 }
+
+/// WebSocket: the `$connect` handshake is switched only for a token with a
+/// scope of `$connect` (the route table's `connect`, here `logs:read`).
+#[tokio::test(flavor = "multi_thread")]
+async fn websocket_connect_needs_a_scope_of_connect() {
+    let s = stack(config("doors-ws")).await;
+    let read = format!("Bearer {}", s.token("r", &["logs:read"]));
+    let write = format!("Bearer {}", s.token("w", &["logs:write"]));
+    let ok = websocket_connect(s.websocket, Some(&read)).await;
+    assert_eq!(ok.status, 101);
+    // RFC 6455's sample key and its accept value.
+    assert_eq!(
+        ok.header("sec-websocket-accept"),
+        Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+    );
+    let denied = websocket_connect(s.websocket, Some(&write)).await;
+    assert_eq!(
+        (denied.status, denied.json()),
+        (403, serde_json::json!({"message": "Forbidden"}))
+    );
+    assert_eq!(websocket_connect(s.websocket, None).await.status, 401);
+    let forged = format!("{read}x");
+    assert_eq!(
+        websocket_connect(s.websocket, Some(&forged)).await.status,
+        401
+    );
+    s.shutdown().await;
+}

@@ -2,7 +2,8 @@
 //! REST emulation with a `REQUEST` or a `TOKEN` authorizer, its HTTP API
 //! emulation with a Lambda authorizer of payload 2.0 answering simple
 //! responses or policies or of payload 1.0, the JWT authorizer, the Function
-//! URLs' in-function check), a random route table and random tokens give exactly
+//! URLs' in-function check, the WebSocket `$connect` handshake), a random
+//! route table and random tokens give exactly
 //! the routes the token's scopes grant, on the first call and on every
 //! later call the authorizer caches answer (TTL 300 s, so a sequence of
 //! calls replays decisions across tokens and routes).
@@ -39,6 +40,7 @@ fn check(
         for ((method, path), scopes) in ROUTES.iter().zip(&table) {
             routes = routes.route(method, path, scopes.iter().map(|&i| SCOPES[i]));
         }
+        routes = routes.connect(table[2].iter().map(|&i| SCOPES[i]));
         let mut c = config("doors-props");
         c.routes = routes;
         c.rest_token_authorizer = rest_token;
@@ -77,6 +79,22 @@ fn check(
                 }
             }
         }
+        // WebSocket: each token's `$connect`, switched exactly when it holds
+        // a scope of the table's `connect`.
+        if result.is_ok() {
+            for (token, granted) in &tokens {
+                let allowed = !granted.is_disjoint(&table[2]);
+                let a = websocket_connect(s.websocket, Some(&format!("Bearer {token}"))).await;
+                let expected = if allowed { 101 } else { 403 };
+                if a.status != expected {
+                    result = Err(TestCaseError::fail(format!(
+                        "WebSocket $connect with scopes {granted:?}, connect scopes {:?}: {}",
+                        table[2], a.status
+                    )));
+                    break;
+                }
+            }
+        }
         s.shutdown().await;
         result
     })
@@ -88,7 +106,7 @@ proptest! {
     #[test]
     fn every_door_allows_exactly_what_the_scopes_grant(
         table in proptest::collection::vec(
-            proptest::collection::btree_set(0..SCOPES.len(), 1..=SCOPES.len()), 2),
+            proptest::collection::btree_set(0..SCOPES.len(), 1..=SCOPES.len()), 3),
         tokens in proptest::collection::vec(scope_set(), 1..4),
         calls in proptest::collection::vec((0usize..4, 0usize..2), 1..8),
         kinds in (any::<bool>(), prop_oneof![

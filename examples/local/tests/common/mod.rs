@@ -19,6 +19,7 @@ pub fn config(prefix: &str) -> Config {
         http_api_jwt_addr: "127.0.0.1:0".parse().unwrap(),
         function_url_writer_addr: "127.0.0.1:0".parse().unwrap(),
         function_url_reader_addr: "127.0.0.1:0".parse().unwrap(),
+        websocket_addr: "127.0.0.1:0".parse().unwrap(),
         table: test_support::unique_table_name(prefix),
         secret_cache_ttl: Duration::ZERO,
         ..Config::default()
@@ -190,4 +191,49 @@ pub fn doors(s: &Stack) -> [Door; 4] {
             read: s.function_url_reader,
         },
     ]
+}
+
+/// A WebSocket opening handshake to `addr` (RFC 6455's sample key), with
+/// `authorization` if given. Reads the answer's head and its body (by
+/// `Content-Length`), not to the end: a connection that switched protocols
+/// stays open.
+pub async fn websocket_connect(addr: SocketAddr, authorization: Option<&str>) -> Answer {
+    let mut h = vec![
+        ("Upgrade", "websocket"),
+        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ("Sec-WebSocket-Version", "13"),
+    ];
+    if let Some(a) = authorization {
+        h.push(("Authorization", a));
+    }
+    let req = String::from_utf8(request("GET", "/", &h, b""))
+        .unwrap()
+        .replace("Connection: close\r\n", "Connection: Upgrade\r\n");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                buf.truncate(end + 4 + len);
+                return parse(&buf);
+            }
+        }
+        let n = tokio::time::timeout_at(deadline, s.read(&mut chunk))
+            .await
+            .expect("an answer within 30 s")
+            .unwrap();
+        if n == 0 {
+            return parse(&buf);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
 }
