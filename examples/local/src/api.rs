@@ -46,6 +46,9 @@ use serde_json::{Value, json};
 use crate::http::{BodyError, HttpResponse, json, read_body};
 use crate::integration::{Integration, bad_gateway, to_http};
 
+/// A cache key: the digest of the identity-source values.
+pub type CacheKey = [u8; 32];
+
 /// API Gateway's payload limit.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 /// API Gateway's integration timeout.
@@ -90,7 +93,7 @@ pub struct Api {
     /// Authorizer cache TTL; zero disables the cache.
     pub cache_ttl: Duration,
     /// The authorizer cache.
-    pub cache: Mutex<HashMap<String, (Instant, Arc<Policy>)>>,
+    pub cache: Mutex<HashMap<CacheKey, (Instant, Arc<Policy>)>>,
 }
 
 fn message(status: StatusCode, message: Value) -> HttpResponse {
@@ -369,7 +372,7 @@ impl Api {
         identity: &[String],
         event: impl FnOnce() -> Value,
     ) -> Result<Arc<Policy>, Refused> {
-        let key = serde_json::to_string(identity).expect("strings serialise");
+        let key = crate::bounded::digest_key(identity);
         if !self.cache_ttl.is_zero() {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((until, policy)) = cache.get(&key)

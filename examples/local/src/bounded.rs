@@ -33,6 +33,20 @@ pub fn make_room<K: Eq + Hash, V>(
     map.retain(|_, v| stamp(v) > median);
 }
 
+/// The key a cache of identity-source values is keyed by: SHA-256 of the
+/// values (length-prefixed), so a key costs 32 bytes however long the
+/// client's tokens are.
+pub fn digest_key(values: &[String]) -> [u8; 32] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for v in values {
+        ctx.update(&(v.len() as u64).to_be_bytes());
+        ctx.update(v.as_bytes());
+    }
+    let mut key = [0u8; 32];
+    key.copy_from_slice(ctx.finish().as_ref());
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,6 +95,31 @@ impl FunctionUrl {
         if !cookies.is_empty() {
             event["cookies"] = json!(cookies);
         }
+        // Decoded, a repeated name's values joined with commas (payload 2.0).
+        let mut query: Map<String, serde_json::Value> = Map::new();
+        for pair in parts
+            .uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty())
+        {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            let (k, v) = (decode(k), decode(v));
+            let joined = match query.get(&k).and_then(|p| p.as_str()) {
+                Some(prev) => format!("{prev},{v}"),
+                None => v,
+            };
+            query.insert(k, json!(joined));
+        }
+        if !query.is_empty() {
+            event["queryStringParameters"] = serde_json::Value::Object(query);
+        }
         if !body.is_empty() {
             (event["body"], event["isBase64Encoded"]) = match std::str::from_utf8(&body) {
                 Ok(s) => (json!(s), json!(false)),

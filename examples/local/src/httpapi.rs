@@ -8,7 +8,8 @@
 //! | Lambda authorizer: an identity source missing or empty | 401 `{"message":"Unauthorized"}`, the authorizer not called | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html> |
 //! | Lambda authorizer: `isAuthorized: false`, or a policy that does not allow the route | 403 `{"message":"Forbidden"}` | same page |
 //! | Lambda authorizer: an error or an answer of neither shape | 500 `{"message":"Internal Server Error"}` | same page |
-//! | JWT authorizer: no token, or one that does not verify | 401 `{"message":"Unauthorized"}` with `www-authenticate: Bearer scope="" error="invalid_token" error_description="…"` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html> |
+//! | JWT authorizer: no token | 401 `{"message":"Unauthorized"}` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html> |
+//! | JWT authorizer: a token that does not verify | 401 `{"message":"Unauthorized"}` with `www-authenticate: Bearer scope="" error="invalid_token" error_description="…"` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html> |
 //! | JWT authorizer: a token with none of the route's scopes | 403 `{"message":"Forbidden"}` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html> |
 //! | allowed | the integration's answer; the authorizer's `context` (Lambda) or the token's claims and scopes (JWT) in `requestContext.authorizer` | <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html> |
 //! | integration failed or answered garbage | 500 `{"message":"Internal Server Error"}` | same page |
@@ -69,8 +70,10 @@ pub enum HttpApiAuth {
         identity_sources: Vec<IdentitySource>,
         /// Its cache TTL; zero disables the cache.
         cache_ttl: Duration,
-        /// The cache: identity-source values -> (until, answer).
-        cache: Mutex<HashMap<String, (Instant, Value)>>,
+        /// Whether the API expects simple responses (else IAM policies).
+        simple: bool,
+        /// The cache: digest of the identity-source values -> (until, answer).
+        cache: Mutex<HashMap<[u8; 32], (Instant, Value)>>,
     },
     /// HTTP API's built-in JWT authorizer: issuer, audience and keys in the
     /// verifier, authorization scopes per route.
@@ -272,16 +275,24 @@ impl HttpApi {
             HttpApiAuth::Lambda {
                 authorizer,
                 payload,
+                simple,
                 identity_sources,
                 cache_ttl,
                 cache,
             } => {
                 let mut values = Vec::with_capacity(identity_sources.len());
                 for source in identity_sources {
+                    // The value the authorizer is sent: a repeated header's
+                    // values joined with commas, as in the event.
                     let value = match source {
-                        IdentitySource::Header(name) => headers
-                            .get(*name)
-                            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+                        IdentitySource::Header(name) => {
+                            let all: Vec<String> = headers
+                                .get_all(*name)
+                                .iter()
+                                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                                .collect();
+                            (!all.is_empty()).then(|| all.join(","))
+                        }
                         IdentitySource::RouteKey => Some(route_key.to_owned()),
                     };
                     match value {
@@ -289,7 +300,9 @@ impl HttpApi {
                         _ => return Err(refuse(StatusCode::UNAUTHORIZED, "Unauthorized")),
                     }
                 }
-                let key = serde_json::to_string(&values).expect("strings serialise");
+                // Keyed by a digest of the values: a cache of huge tokens
+                // stays small.
+                let key = crate::bounded::digest_key(&values);
                 let cached = (!cache_ttl.is_zero())
                     .then(|| {
                         let c = cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -311,14 +324,16 @@ impl HttpApi {
                                 "type": "REQUEST",
                                 "methodArn": arn,
                                 "identitySource": values.join(","),
-                                "resource": route_key,
+                                "authorizationToken": values.join(","),
+                                "resource": ctx["http"]["path"],
                                 "path": ctx["http"]["path"],
                                 "httpMethod": ctx["http"]["method"],
                                 "headers": event["headers"],
+                                "multiValueHeaders": multi_value(&event["headers"]),
                                 "queryStringParameters": event.get("queryStringParameters").cloned().unwrap_or(Value::Null),
                                 "requestContext": {"accountId": ctx["accountId"], "apiId": ctx["apiId"],
                                     "httpMethod": ctx["http"]["method"], "requestId": ctx["requestId"],
-                                    "resourcePath": route_key, "stage": ctx["stage"],
+                                    "resourcePath": ctx["http"]["path"], "stage": ctx["stage"],
                                     "identity": {"sourceIp": ctx["http"]["sourceIp"]}},
                             })
                         } else {
@@ -346,7 +361,7 @@ impl HttpApi {
                         answer
                     }
                 };
-                self.lambda_verdict(&answer, route_key)
+                self.lambda_verdict(&answer, route_key, *simple)
             }
             HttpApiAuth::Jwt { verifier, scopes } => {
                 let unauthorized = |description: &str| {
@@ -394,10 +409,21 @@ impl HttpApi {
     }
 
     /// A Lambda authorizer's answer for `route_key`: a simple response or
-    /// an IAM policy evaluated against the route's ARN.
-    fn lambda_verdict(&self, answer: &Value, route_key: &str) -> Result<Authorized, Refused> {
+    /// an IAM policy evaluated against the route's ARN, whichever the API
+    /// expects (the other shape is a 500).
+    fn lambda_verdict(
+        &self,
+        answer: &Value,
+        route_key: &str,
+        simple: bool,
+    ) -> Result<Authorized, Refused> {
         let forbidden = || refuse(StatusCode::FORBIDDEN, "Forbidden");
         let broken = || refuse(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+        // The shape the API was set up for, and no other.
+        if simple != answer.get("isAuthorized").is_some() {
+            tracing::error!(simple, "authorizer answered in the other shape");
+            return Err(broken());
+        }
         if let Some(allowed) = answer.get("isAuthorized") {
             return match allowed.as_bool() {
                 Some(true) => Ok(Authorized::Lambda(
@@ -447,4 +473,20 @@ impl HttpApi {
             HttpApiAuth::Jwt { .. } => 0,
         }
     }
+}
+
+/// Payload 1.0's `multiValueHeaders` from payload 2.0's comma-joined map.
+fn multi_value(headers: &Value) -> Value {
+    let map: Map<String, Value> = headers
+        .as_object()
+        .map(|h| {
+            h.iter()
+                .map(|(k, v)| {
+                    let values: Vec<&str> = v.as_str().unwrap_or("").split(',').collect();
+                    (k.clone(), json!(values))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Value::Object(map)
 }

@@ -401,6 +401,7 @@ impl Stack {
             auth: HttpApiAuth::Lambda {
                 authorizer: Arc::new(authorizer::Authorizer::new(http_decider)),
                 payload,
+                simple: config.http_api_authorizer == HttpApiAuthorizer::SimpleByRoute,
                 identity_sources: http_sources,
                 cache_ttl: config.authorizer_cache_ttl,
                 cache: Mutex::default(),

@@ -6,9 +6,11 @@ use std::time::Duration;
 use clap::Parser;
 use local_stack::{Config, Error, Stack};
 
-/// The secure-serverless logging API on this machine: a CloudFront + WAF
-/// edge, API Gateway REST semantics, the three Lambda handlers, DynamoDB Local
-/// (from AWS_ENDPOINT_URL_DYNAMODB; `make run` starts one).
+/// The secure-serverless logging API on this machine behind every front
+/// door: a CloudFront + WAF edge and API Gateway REST, HTTP APIs with a Lambda
+/// or the JWT authorizer, Function URLs, a WebSocket API's `$connect`; the
+/// Lambda functions; DynamoDB Local (from AWS_ENDPOINT_URL_DYNAMODB; `make
+/// run` starts one).
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -62,7 +64,8 @@ struct Args {
     no_jwt: bool,
     /// Once listening, write the addresses and two tokens here as JSON
     /// (`edge`, `api`, `http_api`, `http_api_jwt`, `function_url_writer`,
-    /// `function_url_reader`, `write_token`, `read_token`; mode 0600) for scripts
+    /// `function_url_reader`, `websocket`, `write_token`, `read_token`; mode
+    /// 0600) for scripts
     /// such as the load bench. The file is replaced, never appended to.
     #[arg(long, env = "READY_FILE")]
     ready_file: Option<PathBuf>,

@@ -48,7 +48,7 @@ async fn scopes_decide_routes_at_every_door() {
     let s = stack(config("doors-scopes")).await;
     let read = s.token("reader", &["logs:read"]);
     let write = s.token("writer", &["logs:write"]);
-    let forged = format!("{}x", &read[..read.len() - 1]);
+    let forged = forge(&read);
     let body = r#"{"type":"t","payload":"p"}"#;
     // (door, wrong scope, no token, forged token): each door's documented answer.
     let expected = [
@@ -128,7 +128,7 @@ async fn the_http_api_cache_keeps_tokens_and_routes_apart() {
     assert_eq!(post(http.write, &alice, body, &[]).await.status, 403);
     assert_eq!(s.http_api_cache_entries(), 4);
     // A token that fails verification is never served from someone's cache.
-    let forged = format!("{alice}x");
+    let forged = forge(&alice);
     assert_eq!(get(http.read, "/stats", Some(&forged)).await.status, 403);
     assert_eq!(
         get(http.read, "/stats", Some(&alice)).await.json()["items"]
@@ -159,10 +159,20 @@ async fn websocket_connect_needs_a_scope_of_connect() {
         (403, serde_json::json!({"message": "Forbidden"}))
     );
     assert_eq!(websocket_connect(s.websocket, None).await.status, 401);
-    let forged = format!("{read}x");
+    let forged = format!("Bearer {}", forge(read.trim_start_matches("Bearer ")));
     assert_eq!(
         websocket_connect(s.websocket, Some(&forged)).await.status,
         401
     );
     s.shutdown().await;
+}
+
+/// `token` with one character in the middle of its signature changed: still
+/// well-formed, so it is the signature check that refuses it.
+fn forge(token: &str) -> String {
+    let sig = token.rfind('.').unwrap() + 1;
+    let mid = sig + (token.len() - sig) / 2;
+    let mut bytes = token.as_bytes().to_vec();
+    bytes[mid] = if bytes[mid] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap()
 }
