@@ -58,10 +58,15 @@ use crate::secret_source::{AnySource, CachedSecrets, SecretSourceError};
 pub type RequestEvent = ApiGatewayCustomAuthorizerRequestTypeRequest;
 
 mod event;
+#[cfg(feature = "lambda_log")]
+mod lambda;
 mod response;
 mod routes;
 
 pub use event::{AuthorizerEvent, EventError, EventKind};
+#[cfg(feature = "lambda_log")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lambda_log")))]
+pub use lambda::{decide_json, handle, run};
 pub use response::{AuthorizerResponse, ResponseError, ResponseFormat, validate_response};
 pub use routes::{CONNECT, RouteTable};
 

@@ -33,12 +33,10 @@ use std::time::Duration;
 
 use lambda_runtime::{Error, LambdaEvent};
 use secure_serverless::authorizer::{
-    Authorizer as Decider, AuthorizerError, AuthorizerEvent, AuthorizerResponse, HttpApiResponses,
-    Outcome, RequestEvent, RouteTable, SimpleCaching,
+    Authorizer as Decider, HttpApiResponses, RouteTable, SimpleCaching,
 };
 use secure_serverless::config::{ConfigError, Vars};
 use secure_serverless::jwt::JwtVerifier;
-use secure_serverless::lambda_log;
 use secure_serverless::secret_source::{AnySource, CachedSecrets};
 use serde_json::Value;
 
@@ -200,75 +198,15 @@ impl Authorizer {
         Ok(Authorizer { decider })
     }
 
-    /// Decides one REST `REQUEST` event: the policy JSON for API Gateway, or
-    /// an error whose message is `Unauthorized` (401) or anything else (500).
-    ///
-    /// # Errors
-    /// As described above.
-    pub async fn decide(&self, event: &RequestEvent) -> Result<Value, Error> {
-        let decision = self.decider.decide(event).await;
-        answer(decision.map(|(policy, outcome)| (AuthorizerResponse::Policy(policy), outcome)))
-    }
-
     /// Decides an event from any front door (REST `TOKEN` or `REQUEST`,
     /// HTTP API 1.0 or 2.0, WebSocket `$connect`): the answer JSON that
-    /// door expects, or an error as [`decide`](Self::decide).
+    /// door expects, with the library's log line of what was decided.
     ///
     /// # Errors
-    /// An event of no known kind, and as [`decide`](Self::decide).
+    /// `Unauthorized` (401) or, for an event of no known kind or no
+    /// decision possible, anything else (500).
     pub async fn decide_any(&self, event: Value) -> Result<Value, Error> {
-        let event = AuthorizerEvent::from_json(event).inspect_err(|e| {
-            tracing::error!(error = %e, reason = "bad_event", "not an authorizer event");
-        })?;
-        answer(self.decider.decide_event(&event).await)
-    }
-}
-
-/// The answer JSON, with one log line saying what was decided (never a
-/// secret, a token or a header value).
-fn answer(
-    decision: Result<(AuthorizerResponse, Outcome), AuthorizerError>,
-) -> Result<Value, Error> {
-    match decision {
-        Ok((answer, outcome)) => {
-            let principal = match &answer {
-                AuthorizerResponse::Policy(p) => p.principal_id().to_owned(),
-                _ => String::new(),
-            };
-            match &outcome {
-                Outcome::OriginRejected(check) => {
-                    tracing::info!(decision = "deny", origin = ?check, "origin secret not accepted")
-                }
-                Outcome::TokenRefused { reason } => {
-                    tracing::info!(decision = "deny", reason, "caller not authenticated")
-                }
-                Outcome::Jwt { secret } | Outcome::OriginOnly { secret } => {
-                    tracing::info!(decision = "policy", principal, secret_version = ?secret, "caller accepted");
-                }
-                other => {
-                    tracing::info!(decision = "policy", principal, outcome = ?other, "caller accepted");
-                }
-            }
-            Ok(answer.to_json())
-        }
-        Err(e @ AuthorizerError::Unauthorized(_)) => {
-            let reason = e.reason();
-            let detail = match &e {
-                AuthorizerError::Unauthorized(Some(jwt)) => jwt.to_string(),
-                _ => "no bearer token".to_owned(),
-            };
-            tracing::info!(
-                decision = "unauthorized",
-                reason,
-                detail,
-                "caller not authenticated"
-            );
-            Err(e.into())
-        }
-        Err(e) => {
-            tracing::error!(error = %e, reason = e.reason(), "cannot decide");
-            Err(e.into())
-        }
+        secure_serverless::authorizer::decide_json(&self.decider, event).await
     }
 }
 
@@ -277,6 +215,5 @@ fn answer(
 /// # Errors
 /// See [`Authorizer::decide`].
 pub async fn handler(state: &Authorizer, event: LambdaEvent<Value>) -> Result<Value, Error> {
-    let (payload, context) = event.into_parts();
-    lambda_log::invocation(&context, state.decide_any(payload)).await
+    secure_serverless::authorizer::handle(&state.decider, event).await
 }

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use authorizer::{Authorizer, routes};
-use secure_serverless::authorizer::{Authorizer as Decider, RequestEvent};
+use secure_serverless::authorizer::Authorizer as Decider;
 use secure_serverless::jwt::{AnyJwks, JwksEnv, JwtConfig, JwtVerifier, KeySet};
 use secure_serverless::secret_source::{AnySource, CachedSecrets, StaticSource};
 
-fn fixture(name: &str) -> RequestEvent {
+fn fixture(name: &str) -> serde_json::Value {
     let path = format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -29,12 +29,12 @@ async fn allow_deny_and_unauthorized_fixtures() {
             .build()
             .unwrap(),
     );
-    let allow = origin_only.decide(&fixture("allow")).await.unwrap();
+    let allow = origin_only.decide_any(fixture("allow")).await.unwrap();
     assert_eq!(allow["principalId"], "cloudfront-origin");
     assert_eq!(allow["policyDocument"]["Statement"][0]["Effect"], "Allow");
     assert!(!allow.to_string().contains("local-origin-secret"));
 
-    let deny = origin_only.decide(&fixture("deny")).await.unwrap();
+    let deny = origin_only.decide_any(fixture("deny")).await.unwrap();
     assert_eq!(deny["policyDocument"]["Statement"][0]["Effect"], "Deny");
     assert_eq!(
         deny["policyDocument"]["Statement"][0]["Resource"][0],
@@ -55,6 +55,9 @@ async fn allow_deny_and_unauthorized_fixtures() {
             .build()
             .unwrap(),
     );
-    let err = with_jwt.decide(&fixture("unauthorized")).await.unwrap_err();
+    let err = with_jwt
+        .decide_any(fixture("unauthorized"))
+        .await
+        .unwrap_err();
     assert_eq!(err.to_string(), "Unauthorized");
 }
