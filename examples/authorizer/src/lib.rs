@@ -213,7 +213,7 @@ impl Authorizer {
 /// The Lambda handler.
 ///
 /// # Errors
-/// See [`Authorizer::decide`].
+/// See [`Authorizer::decide_any`].
 pub async fn handler(state: &Authorizer, event: LambdaEvent<Value>) -> Result<Value, Error> {
     secure_serverless::authorizer::handle(&state.decider, event).await
 }
