@@ -40,6 +40,7 @@
 //! | 400 | `duplicate_header`, `invalid_header` | the header | [`single_header`] |
 //! | 400 | `unknown_parameter`, `duplicate_parameter` | the parameter | [`query_params`] |
 //! | 400 | `invalid_body_encoding`, `malformed_request` | | the edge ([`run`], [`Edge`]) |
+//! | 401 | `unauthenticated` | | [`require_vouched`]: nothing vouched for the caller (no authorizer in front, no in-function check) |
 //! | 415 | `unsupported_media_type` | `content-type` | [`require_json`] |
 //! | 400, 413, 422 | the entry error's code (`malformed_json`, `missing_field`, `payload_too_large`, `control_character`, ...) | the field | `LogEntryError` |
 //! | 400 | `invalid_idempotency_key`, `idempotency_key_needs_caller` | `idempotency-key` | `BadIdempotencyKey` |
@@ -71,7 +72,7 @@ mod from_errors;
 mod caller;
 mod edge;
 
-pub use caller::{VouchedBy, caller, vouched_by};
+pub use caller::{VouchedBy, caller, require_vouched, vouched_by};
 pub use edge::{Edge, HttpAnswer, HttpEvent, run};
 
 use lambda_http::{Body, Request, RequestExt as _, Response};

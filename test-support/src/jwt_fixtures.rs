@@ -30,3 +30,26 @@ pub fn rsa_token(key: &EncodingKey, iss: &str, aud: &str, sub: &str, scope: &str
         serde_json::json!({"iss": iss, "aud": aud, "sub": sub, "exp": now + 300, "scope": scope});
     jsonwebtoken::encode(&header, &claims, key).expect("the fixture key signs")
 }
+
+/// Puts `authorization` (or no `Authorization` header at all) in a sample
+/// event: in `headers`, and in `multiValueHeaders` where the event has one
+/// (REST, ALB, WebSocket), whatever the case of the name it replaces.
+pub fn with_authorization(event: &mut serde_json::Value, authorization: Option<&str>) {
+    for map in ["headers", "multiValueHeaders"] {
+        let Some(h) = event
+            .get_mut(map)
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        h.retain(|k, _| !k.eq_ignore_ascii_case("authorization"));
+        if let Some(a) = authorization {
+            let v = if map == "headers" {
+                serde_json::json!(a)
+            } else {
+                serde_json::json!([a])
+            };
+            h.insert("authorization".into(), v);
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use secure_serverless::authorizer::{ResponseFormat, validate_response};
 use secure_serverless::policy::{Decision, Policy};
-use serde_json::{Value, json};
+use serde_json::Value;
 use test_support::jwt_fixtures::{rsa_jwks_and_key, rsa_token};
 use test_support::lambda::LambdaProcess;
 
@@ -13,18 +13,7 @@ const CONNECT: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/pro
 fn event(authorization: Option<&str>) -> String {
     let path = format!("{}/events/connect.json", env!("CARGO_MANIFEST_DIR"));
     let mut e: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    for map in ["headers", "multiValueHeaders"] {
-        let h = e[map].as_object_mut().unwrap();
-        h.remove("Authorization");
-        if let Some(a) = authorization {
-            let v = if map == "headers" {
-                json!(a)
-            } else {
-                json!([a])
-            };
-            h.insert("Authorization".into(), v);
-        }
-    }
+    test_support::jwt_fixtures::with_authorization(&mut e, authorization);
     e.to_string()
 }
 

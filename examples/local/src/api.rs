@@ -44,7 +44,7 @@ use secure_serverless::policy::{ContextValue, Decision, Policy};
 use serde_json::{Value, json};
 
 use crate::http::{BodyError, HttpResponse, json, read_body};
-use crate::integration::{Integration, bad_gateway, to_http};
+use crate::integration::{Integration, Invoked, bad_gateway, invoke_within, to_http};
 
 /// A cache key: the digest of the identity-source values.
 pub type CacheKey = [u8; 32];
@@ -340,7 +340,6 @@ impl Api {
                 true,
             ),
         };
-        let integration = call.integration.clone();
         let event = match serde_json::to_string(&proxy) {
             Ok(event) => event,
             Err(e) => {
@@ -349,18 +348,10 @@ impl Api {
                 return bad_gateway();
             }
         };
-        let run = tokio::spawn(async move { integration.invoke(&event).await });
-        match tokio::time::timeout(INTEGRATION_TIMEOUT, run).await {
-            Ok(Ok(Ok(answer))) => to_http(&answer).unwrap_or_else(bad_gateway),
-            Ok(Ok(Err(e))) => {
-                tracing::error!(error = %e, "function error");
-                bad_gateway()
-            }
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "integration failed");
-                bad_gateway()
-            }
-            Err(_) => message(
+        match invoke_within(call.integration, event, INTEGRATION_TIMEOUT).await {
+            Invoked::Answer(answer) => to_http(&answer).unwrap_or_else(bad_gateway),
+            Invoked::Failed => bad_gateway(),
+            Invoked::TimedOut => message(
                 StatusCode::GATEWAY_TIMEOUT,
                 json!("Endpoint request timed out"),
             ),

@@ -12,15 +12,15 @@
 //! The `Message` texts are ours: AWS documents the statuses, not the bodies.
 
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use base64::Engine as _;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
-use serde_json::{Map, json};
+use serde_json::json;
 
 use crate::http::{BodyError, HttpResponse, json, read_body};
-use crate::integration::{Integration, to_http};
+use crate::integration::{Integration, Invoked, invoke_within, to_http};
+use crate::payload;
 
 /// The synchronous invocation payload limit.
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
@@ -51,99 +51,21 @@ impl FunctionUrl {
             }
             Err(BodyError::Read) => return message(StatusCode::BAD_REQUEST, "Bad Request"),
         };
-        let mut headers = Map::new();
-        let mut cookies = Vec::new();
-        for name in parts.headers.keys() {
-            let values: Vec<String> = parts
-                .headers
-                .get_all(name)
-                .iter()
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                .collect();
-            if name == hyper::header::COOKIE {
-                cookies.extend(values.iter().flat_map(|v| v.split("; ").map(str::to_owned)));
-            } else {
-                headers.insert(name.as_str().to_owned(), json!(values.join(",")));
-            }
-        }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let path = parts.uri.path();
         let domain = format!("{}.lambda-url.local.on.aws", self.url_id);
-        let mut event = json!({
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": path,
-            "rawQueryString": parts.uri.query().unwrap_or(""),
-            "headers": headers,
-            "requestContext": {
-                "accountId": "anonymous",
-                "apiId": self.url_id,
-                "domainName": domain,
-                "domainPrefix": self.url_id,
-                "http": {"method": parts.method.as_str(), "path": path, "protocol": "HTTP/1.1",
-                    "sourceIp": peer.ip().to_string(), "userAgent": headers.get("user-agent").cloned().unwrap_or(json!(""))},
-                "requestId": uuid::Uuid::new_v4().to_string(),
-                "routeKey": "$default",
-                "stage": "$default",
-                "time": "",
-                "timeEpoch": now.as_millis() as u64,
-            },
-            "isBase64Encoded": false,
-        });
-        if !cookies.is_empty() {
-            event["cookies"] = json!(cookies);
-        }
-        // Decoded, a repeated name's values joined with commas (payload 2.0).
-        let mut query: Map<String, serde_json::Value> = Map::new();
-        for pair in parts
-            .uri
-            .query()
-            .unwrap_or("")
-            .split('&')
-            .filter(|p| !p.is_empty())
-        {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let decode = |s: &str| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            let (k, v) = (decode(k), decode(v));
-            let joined = match query.get(&k).and_then(|p| p.as_str()) {
-                Some(prev) => format!("{prev},{v}"),
-                None => v,
-            };
-            query.insert(k, json!(joined));
-        }
-        if !query.is_empty() {
-            event["queryStringParameters"] = serde_json::Value::Object(query);
-        }
-        if !body.is_empty() {
-            (event["body"], event["isBase64Encoded"]) = match std::str::from_utf8(&body) {
-                Ok(s) => (json!(s), json!(false)),
-                Err(_) => (
-                    json!(base64::engine::general_purpose::STANDARD.encode(&body)),
-                    json!(true),
-                ),
-            };
-        }
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let origin = payload::Origin {
+            route_key: "$default",
+            account_id: "anonymous",
+            api_id: &self.url_id,
+            domain_name: &domain,
+            request_id: &request_id,
+            peer,
+        };
+        let event = payload::event(&parts, &body, &origin);
         let failed = || message(StatusCode::BAD_GATEWAY, "Internal Server Error");
-        let integration = self.integration.clone();
-        let event = event.to_string();
-        let run = tokio::spawn(async move { integration.invoke(&event).await });
-        match tokio::time::timeout(TIMEOUT, run).await {
-            Ok(Ok(Ok(answer))) => to_http(&answer).unwrap_or_else(failed),
-            Ok(Ok(Err(e))) => {
-                tracing::error!(error = %e, "function error");
-                failed()
-            }
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "function failed");
-                failed()
-            }
-            Err(_) => failed(),
+        match invoke_within(&self.integration, event.to_string(), TIMEOUT).await {
+            Invoked::Answer(answer) => to_http(&answer).unwrap_or_else(failed),
+            Invoked::Failed | Invoked::TimedOut => failed(),
         }
     }
 }

@@ -28,9 +28,8 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{HeaderMap, Request, StatusCode};
@@ -40,7 +39,8 @@ use secure_serverless::policy::{Decision, Policy};
 use serde_json::{Map, Value, json};
 
 use crate::http::{BodyError, HttpResponse, json, read_body};
-use crate::integration::{Integration, to_http};
+use crate::integration::{Integration, Invoked, invoke_within, to_http};
+use crate::payload;
 
 /// HTTP API's payload limit.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -150,119 +150,31 @@ impl HttpApi {
             }
             BodyError::Read => refuse(StatusCode::BAD_REQUEST, "Bad Request"),
         })?;
-        let mut event = self.event(&parts, route_key, peer, request_id);
+        let domain = format!("{}.execute-api.local", self.api_id);
+        let origin = payload::Origin {
+            route_key,
+            account_id: "000000000000",
+            api_id: &self.api_id,
+            domain_name: &domain,
+            request_id,
+            peer,
+        };
+        let mut event = payload::event(&parts, &body, &origin);
         let authorized = self.authorize(&parts.headers, route_key, &event).await?;
         event["requestContext"]["authorizer"] = match authorized {
             Authorized::Lambda(context) => json!({ "lambda": context }),
             Authorized::Jwt(claims, scopes) => json!({"jwt": {"claims": claims, "scopes": scopes}}),
         };
-        if body.is_empty() {
-            event.as_object_mut().map(|e| e.remove("body"));
-        } else {
-            (event["body"], event["isBase64Encoded"]) = match std::str::from_utf8(&body) {
-                Ok(s) => (json!(s), json!(false)),
-                Err(_) => (
-                    json!(base64::engine::general_purpose::STANDARD.encode(&body)),
-                    json!(true),
-                ),
-            };
-        }
-        let integration = integration.clone();
-        let event = event.to_string();
-        let run = tokio::spawn(async move { integration.invoke(&event).await });
         let failed = || message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
-        Ok(match tokio::time::timeout(INTEGRATION_TIMEOUT, run).await {
-            Ok(Ok(Ok(answer))) => to_http(&answer).unwrap_or_else(failed),
-            Ok(Ok(Err(e))) => {
-                tracing::error!(error = %e, "function error");
-                failed()
-            }
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "integration failed");
-                failed()
-            }
-            Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
-        })
-    }
-
-    /// The payload 2.0 event for this request, without `authorizer` and body.
-    fn event(
-        &self,
-        parts: &hyper::http::request::Parts,
-        route_key: &str,
-        peer: SocketAddr,
-        request_id: &str,
-    ) -> Value {
-        // Header names lower case, a repeated header's values joined with
-        // commas, cookies apart (HTTP API's payload 2.0).
-        let mut headers = Map::new();
-        let mut cookies = Vec::new();
-        for name in parts.headers.keys() {
-            let values: Vec<String> = parts
-                .headers
-                .get_all(name)
-                .iter()
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                .collect();
-            if name == hyper::header::COOKIE {
-                cookies.extend(values.iter().flat_map(|v| v.split("; ").map(str::to_owned)));
-                continue;
-            }
-            headers.insert(name.as_str().to_owned(), json!(values.join(",")));
-        }
-        let raw_query = parts.uri.query().unwrap_or("").to_owned();
-        let mut query: Map<String, Value> = Map::new();
-        for pair in raw_query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let decode = |s: &str| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            let (k, v) = (decode(k), decode(v));
-            let joined = match query.get(&k).and_then(Value::as_str) {
-                Some(prev) => format!("{prev},{v}"),
-                None => v,
-            };
-            query.insert(k, json!(joined));
-        }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let path = parts.uri.path();
-        let user_agent = parts
-            .headers
-            .get(hyper::header::USER_AGENT)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .unwrap_or_default();
-        let mut event = json!({
-            "version": "2.0",
-            "routeKey": route_key,
-            "rawPath": path,
-            "rawQueryString": raw_query,
-            "headers": headers,
-            "requestContext": {
-                "accountId": "000000000000",
-                "apiId": self.api_id,
-                "domainName": format!("{}.execute-api.local", self.api_id),
-                "domainPrefix": self.api_id,
-                "http": {"method": parts.method.as_str(), "path": path, "protocol": "HTTP/1.1",
-                    "sourceIp": peer.ip().to_string(), "userAgent": user_agent},
-                "requestId": request_id,
-                "routeKey": route_key,
-                "stage": "$default",
-                "time": "",
-                "timeEpoch": now.as_millis() as u64,
+        Ok(
+            match invoke_within(integration, event.to_string(), INTEGRATION_TIMEOUT).await {
+                Invoked::Answer(answer) => to_http(&answer).unwrap_or_else(failed),
+                Invoked::Failed => failed(),
+                Invoked::TimedOut => {
+                    message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+                }
             },
-            "isBase64Encoded": false,
-        });
-        if !cookies.is_empty() {
-            event["cookies"] = json!(cookies);
-        }
-        if !query.is_empty() {
-            event["queryStringParameters"] = Value::Object(query);
-        }
-        event
+        )
     }
 
     async fn authorize(

@@ -4,6 +4,7 @@
 //! front door turns it into HTTP.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -99,6 +100,36 @@ where
     match auth {
         Some(auth) => Edge::new(auth.layer(handler)).call(event).await,
         None => Edge::new(handler).call(event).await,
+    }
+}
+
+/// How an invocation ended, as the front door sees it.
+#[derive(Debug)]
+pub enum Invoked {
+    /// The function answered (boxed: an answer is large, the other
+    /// outcomes carry nothing).
+    Answer(Box<HttpAnswer>),
+    /// The function failed (a function error, a panic, an event it could not read).
+    Failed,
+    /// The door's timeout came first.
+    TimedOut,
+}
+
+/// Invokes `integration` with `event` (JSON text), waiting at most `timeout`.
+pub async fn invoke_within(integration: &Integration, event: String, timeout: Duration) -> Invoked {
+    let integration = integration.clone();
+    let run = tokio::spawn(async move { integration.invoke(&event).await });
+    match tokio::time::timeout(timeout, run).await {
+        Ok(Ok(Ok(answer))) => Invoked::Answer(Box::new(answer)),
+        Ok(Ok(Err(e))) => {
+            tracing::error!(error = %e, "function error");
+            Invoked::Failed
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "function failed");
+            Invoked::Failed
+        }
+        Err(_) => Invoked::TimedOut,
     }
 }
 

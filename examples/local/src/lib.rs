@@ -30,6 +30,7 @@ pub mod functionurl;
 pub mod http;
 pub mod httpapi;
 pub mod integration;
+pub mod payload;
 pub mod waf;
 pub mod websocket;
 

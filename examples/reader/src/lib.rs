@@ -93,7 +93,8 @@ impl Reader {
     }
 
     async fn try_handle(&self, req: &Request) -> Result<Response<Body>, ApiError> {
-        refuse_anonymous(req)?;
+        // Never an anonymous caller, whatever door the function is behind.
+        apigw::require_vouched(req)?;
         if req.method() != lambda_http::http::Method::GET {
             return Err(ApiError::new(405, "method_not_allowed", "use GET"));
         }
@@ -170,20 +171,6 @@ impl Reader {
 /// in-handler authorization.
 pub fn routes() -> RouteTable {
     RouteTable::new().route("GET", "/stats", ["logs:read"])
-}
-
-/// A request nothing vouched for (no authorizer in front, no in-handler
-/// authorization) is refused: the function never serves anonymous callers,
-/// whatever door it is deployed behind.
-fn refuse_anonymous(req: &Request) -> Result<(), ApiError> {
-    match apigw::vouched_by(req) {
-        Some(_) => Ok(()),
-        None => Err(ApiError::new(
-            401,
-            "unauthenticated",
-            "no authorizer vouched for this request",
-        )),
-    }
 }
 
 /// The Lambda handler, for any HTTP front door (run it with

@@ -54,23 +54,10 @@ async fn write_records(store: LogStore, n: usize) {
     }
 }
 
-/// `file`'s event with `authorization` as its bearer header (both header
-/// maps of a REST or ALB event).
+/// `file`'s event with `authorization` as its bearer header.
 fn door_event(file: &str, authorization: Option<&str>) -> String {
     let mut e = event(&format!("reader/events/{file}.json"));
-    for map in ["headers", "multiValueHeaders"] {
-        if let Some(h) = e.get_mut(map).and_then(Value::as_object_mut) {
-            h.retain(|k, _| !k.eq_ignore_ascii_case("authorization"));
-            if let Some(a) = authorization {
-                let v = if map == "headers" {
-                    json!(a)
-                } else {
-                    json!([a])
-                };
-                h.insert("authorization".into(), v);
-            }
-        }
-    }
+    test_support::jwt_fixtures::with_authorization(&mut e, authorization);
     e.to_string()
 }
 

@@ -75,7 +75,8 @@ impl<S: LogSink> Writer<S> {
     }
 
     async fn try_handle(&self, req: &Request) -> Result<Response<Body>, ApiError> {
-        refuse_anonymous(req)?;
+        // Never an anonymous caller, whatever door the function is behind.
+        apigw::require_vouched(req)?;
         if req.method() != lambda_http::http::Method::POST {
             return Err(ApiError::new(405, "method_not_allowed", "use POST"));
         }
@@ -150,20 +151,6 @@ impl Writer<LogStore> {
 /// in-handler authorization.
 pub fn routes() -> RouteTable {
     RouteTable::new().route("POST", "/log", ["logs:write"])
-}
-
-/// A request nothing vouched for (no authorizer in front, no in-handler
-/// authorization) is refused: the function never serves anonymous callers,
-/// whatever door it is deployed behind.
-fn refuse_anonymous(req: &Request) -> Result<(), ApiError> {
-    match apigw::vouched_by(req) {
-        Some(_) => Ok(()),
-        None => Err(ApiError::new(
-            401,
-            "unauthenticated",
-            "no authorizer vouched for this request",
-        )),
-    }
 }
 
 /// The Lambda handler, for any HTTP front door (run it with

@@ -80,24 +80,11 @@ const DOORS: [(&str, &str); 4] = [
     ("post-log-alb", "alb"),
 ];
 
-/// `file`'s event with `authorization` as its bearer header (both header
-/// maps of a REST or ALB event).
+/// `file`'s event with `authorization` as its bearer header.
 fn door_event(file: &str, authorization: Option<&str>) -> String {
     let mut e: Value =
         serde_json::from_str(&std::fs::read_to_string(event_file(file)).unwrap()).unwrap();
-    for map in ["headers", "multiValueHeaders"] {
-        if let Some(h) = e.get_mut(map).and_then(Value::as_object_mut) {
-            h.retain(|k, _| !k.eq_ignore_ascii_case("authorization"));
-            if let Some(a) = authorization {
-                let v = if map == "headers" {
-                    json!(a)
-                } else {
-                    json!([a])
-                };
-                h.insert("authorization".into(), v);
-            }
-        }
-    }
+    test_support::jwt_fixtures::with_authorization(&mut e, authorization);
     e.to_string()
 }
 

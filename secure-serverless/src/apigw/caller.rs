@@ -66,6 +66,22 @@ pub fn vouched_by(req: &Request) -> Option<VouchedBy> {
     }
 }
 
+/// What vouched for `req`'s caller, or a 401 (`unauthenticated`) for a
+/// request nothing vouched for: the first check of a handler that must
+/// never serve anonymous callers, whatever door it is deployed behind.
+///
+/// # Errors
+/// 401 when [`vouched_by`] is `None`.
+pub fn require_vouched(req: &Request) -> Result<VouchedBy, super::ApiError> {
+    vouched_by(req).ok_or_else(|| {
+        super::ApiError::new(
+            401,
+            "unauthenticated",
+            "no authorizer vouched for this request",
+        )
+    })
+}
+
 /// Issuer and subject, length-prefixed so no pair can pass for another.
 /// `None` without a subject, or for the placeholder every token without
 /// `sub` shares.
