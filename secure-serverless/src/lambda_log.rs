@@ -102,6 +102,32 @@ impl Settings {
     }
 }
 
+/// What a function's `main` does first: the subscriber, with
+/// `function_crate`'s own lines at the chosen level ([`init_for`]), the
+/// settings read from the environment, and, with the `metrics` feature, the
+/// metrics' namespace and service from those settings
+/// ([`crate::metrics::init_from_vars`], the service defaulting to
+/// `function_crate`).
+///
+/// ```no_run
+/// let vars = secure_serverless::lambda_log::start(env!("CARGO_CRATE_NAME"))?;
+/// # Ok::<(), secure_serverless::config::ConfigError>(())
+/// ```
+///
+/// # Errors
+/// A metrics setting CloudWatch would refuse (named in the error, and
+/// logged).
+pub fn start(
+    function_crate: &str,
+) -> Result<crate::config::Vars<'static>, crate::config::ConfigError> {
+    init_for(&[function_crate]);
+    let vars = crate::config::Vars::from_env();
+    #[cfg(feature = "metrics")]
+    crate::metrics::init_from_vars(&vars, function_crate)
+        .inspect_err(|e| tracing::error!(error = %e, "metrics configuration refused"))?;
+    Ok(vars)
+}
+
 /// Installs the process-wide `tracing` subscriber described in the module
 /// docs, writing to standard output. Returns `false`, changing nothing, when
 /// a subscriber is already installed.

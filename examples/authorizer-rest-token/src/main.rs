@@ -22,7 +22,7 @@
 
 use lambda_runtime::Error;
 use secure_serverless::authorizer::{self, Authorizer, RouteTable};
-use secure_serverless::{JwtVerifier, Vars, lambda_log, metrics};
+use secure_serverless::{JwtVerifier, lambda_log};
 
 /// The routes and the scopes that may call them.
 fn routes() -> RouteTable {
@@ -33,10 +33,7 @@ fn routes() -> RouteTable {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_log::init_for(&[env!("CARGO_CRATE_NAME")]);
-    let vars = Vars::from_env();
-    metrics::init_from_vars(&vars, env!("CARGO_CRATE_NAME"))
-        .inspect_err(|e| tracing::error!(error = %e, "metrics configuration refused"))?;
+    let vars = lambda_log::start(env!("CARGO_CRATE_NAME"))?;
     let verifier = JwtVerifier::from_vars(&vars)
         .await
         .inspect_err(|e| tracing::error!(error = %e, "token settings refused"))?;

@@ -43,7 +43,7 @@ use secure_serverless::authorizer::RequestEvent;
 use secure_serverless::policy::{ContextValue, Decision, Policy};
 use serde_json::{Value, json};
 
-use crate::http::{BodyError, HttpResponse, json, read_body};
+use crate::http::{BodyError, HttpResponse, Refused, json, read_body, with_request_id};
 use crate::integration::{Integration, Invoked, bad_gateway, invoke_within, to_http};
 
 /// A cache key: the digest of the identity-source values.
@@ -168,10 +168,6 @@ pub fn authorizer_context(policy: &Policy) -> HashMap<String, Value> {
     authorizer
 }
 
-/// API Gateway's own answer when it refuses a request (boxed: an HTTP
-/// response is large, and refusals are the uncommon path).
-type Refused = Box<HttpResponse>;
-
 /// One request as the API sees it once routed and read.
 struct Call<'a> {
     method: Method,
@@ -190,15 +186,10 @@ struct Call<'a> {
 impl Api {
     /// Answers one request.
     pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let mut resp = self
-            .answer(req, peer, &request_id)
-            .await
-            .unwrap_or_else(|refused| *refused);
-        if let Ok(v) = HeaderValue::from_str(&request_id) {
-            resp.headers_mut().insert("x-amzn-requestid", v);
-        }
-        resp
+        with_request_id("x-amzn-requestid", |id| async move {
+            self.answer(req, peer, &id).await
+        })
+        .await
     }
 
     /// Route, body, identity sources, authorizer, integration: each step

@@ -27,6 +27,26 @@ const MAX_BUF: usize = 1024 * 1024;
 /// hyper's own header-count cap, above the listeners' documented limits.
 const MAX_HEADERS: usize = 1000;
 
+/// A gateway's own answer when it refuses a request (boxed: an HTTP
+/// response is large, and refusals are the uncommon path).
+pub type Refused = Box<HttpResponse>;
+
+/// Runs `answer` with a new request id and returns its response, or its
+/// refusal, with the id in header `header` (as API Gateway does).
+pub async fn with_request_id<F, Fut>(header: &'static str, answer: F) -> HttpResponse
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<HttpResponse, Refused>>,
+{
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let value = HeaderValue::from_str(&request_id).ok();
+    let mut resp = answer(request_id).await.unwrap_or_else(|refused| *refused);
+    if let Some(v) = value {
+        resp.headers_mut().insert(header, v);
+    }
+    resp
+}
+
 /// A JSON answer.
 pub fn json(status: StatusCode, body: &serde_json::Value) -> HttpResponse {
     let mut r = Response::new(Full::new(Bytes::from(body.to_string())));

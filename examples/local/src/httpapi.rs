@@ -38,7 +38,7 @@ use secure_serverless::RouteTable;
 use secure_serverless::policy::{Decision, Policy};
 use serde_json::{Map, Value, json};
 
-use crate::http::{BodyError, HttpResponse, json, read_body};
+use crate::http::{BodyError, HttpResponse, Refused, json, read_body, with_request_id};
 use crate::integration::{Integration, Invoked, invoke_within, to_http};
 use crate::payload;
 
@@ -100,10 +100,6 @@ fn message(status: StatusCode, text: &str) -> HttpResponse {
     json(status, &json!({ "message": text }))
 }
 
-/// The API's own answer when it refuses a request (boxed: an HTTP response
-/// is large, and refusals are the uncommon path).
-type Refused = Box<HttpResponse>;
-
 fn refuse(status: StatusCode, text: &str) -> Refused {
     Box::new(message(status, text))
 }
@@ -119,15 +115,10 @@ enum Authorized {
 impl HttpApi {
     /// Answers one request.
     pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let mut resp = self
-            .answer(req, peer, &request_id)
-            .await
-            .unwrap_or_else(|refused| *refused);
-        if let Ok(v) = HeaderValue::from_str(&request_id) {
-            resp.headers_mut().insert("apigw-requestid", v);
-        }
-        resp
+        with_request_id("apigw-requestid", |id| async move {
+            self.answer(req, peer, &id).await
+        })
+        .await
     }
 
     async fn answer(

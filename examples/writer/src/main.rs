@@ -8,14 +8,11 @@ use lambda_http::service_fn;
 use lambda_http::tower::Layer as _;
 use lambda_runtime::Error;
 use secure_serverless::repository::{TrustRoots, handler_client};
-use secure_serverless::{BearerAuth, Vars, apigw, lambda_log, metrics};
+use secure_serverless::{BearerAuth, apigw, lambda_log};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_log::init_for(&[env!("CARGO_CRATE_NAME")]);
-    let vars = Vars::from_env();
-    metrics::init_from_vars(&vars, env!("CARGO_CRATE_NAME"))
-        .inspect_err(|e| tracing::error!(error = %e, "metrics configuration refused"))?;
+    let vars = lambda_log::start(env!("CARGO_CRATE_NAME"))?;
     // The SDK's configuration, its credential chain included, gets the same
     // trust roots: its default HTTPS client would read the platform's store.
     let roots = TrustRoots::from_vars(&vars)
