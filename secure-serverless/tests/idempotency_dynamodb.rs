@@ -42,6 +42,19 @@ fn in_secs(s: f64) -> SystemTime {
     SystemTime::now() + Duration::from_secs_f64(s)
 }
 
+/// An invocation context whose deadline is five seconds away.
+fn deadline_in_5s() -> Context {
+    let mut context = Context::default();
+    context.deadline = u64::try_from(
+        in_secs(5.0)
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    context
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_concurrent_calls_run_the_handler_once_and_share_its_response() {
     let (store, _table) = store().await;
@@ -344,14 +357,7 @@ fn rest_request(
         "body": body, "isBase64Encoded": false
     });
     let mut req = lambda_http::request::from_str(&event.to_string()).unwrap();
-    let mut context = Context::default();
-    context.deadline = u64::try_from(
-        in_secs(5.0)
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap();
+    let context = deadline_in_5s();
     req.extensions_mut().insert(context);
     req
 }
@@ -438,14 +444,7 @@ async fn the_runtime_layer_replays_a_json_event_answer() {
     );
     let mut svc = layer.layer(inner);
     let mut call = async |payload: Value| {
-        let mut context = Context::default();
-        context.deadline = u64::try_from(
-            in_secs(5.0)
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .unwrap()
-                .as_millis(),
-        )
-        .unwrap();
+        let context = deadline_in_5s();
         svc.ready()
             .await
             .unwrap()

@@ -20,6 +20,20 @@ fn response(stdout: &str) -> (i64, Value) {
     (r["statusCode"].as_i64().expect("a status code"), body)
 }
 
+/// The newest ten records of `store`.
+async fn newest(store: &LogStore) -> secure_serverless::logs::LogPage {
+    store
+        .list(
+            &ListQuery {
+                limit: 10,
+                ..ListQuery::default()
+            },
+            &CursorKey::new(&[5u8; 32]).unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
 /// A fresh log table on DynamoDB Local: its store, its name, and the guard
 /// that deletes it.
 async fn log_table(prefix: &str) -> (LogStore, String, test_support::TestTable) {
@@ -58,16 +72,7 @@ async fn fixtures_through_the_runtime_api() {
     assert_eq!(err["field"], "type");
 
     // Exactly the one valid record is stored, sanitised.
-    let page = store
-        .list(
-            &ListQuery {
-                limit: 10,
-                ..ListQuery::default()
-            },
-            &CursorKey::new(&[5u8; 32]).unwrap(),
-        )
-        .await
-        .unwrap();
+    let page = newest(&store).await;
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].id, receipt["id"].as_str().unwrap());
     assert_eq!(page.items[0].payload, "<b>hello</b>");
@@ -180,16 +185,7 @@ async fn every_front_door_through_the_runtime_api() {
         let out = f.invoke_json(&door_event(file, None));
         assert_eq!(door_answer(&out.stdout, door).0, 401, "{file}");
     }
-    let page = store
-        .list(
-            &ListQuery {
-                limit: 10,
-                ..ListQuery::default()
-            },
-            &CursorKey::new(&[5u8; 32]).unwrap(),
-        )
-        .await
-        .unwrap();
+    let page = newest(&store).await;
     assert_eq!(
         page.items.len(),
         2 + 4,
