@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use lambda_runtime::tower::{Layer, Service, ServiceExt, service_fn};
 use lambda_runtime::{Context, LambdaEvent};
+#[cfg(feature = "idempotency_http")]
 use secure_serverless::apigw::json_response;
 use secure_serverless::idempotency::{
     Begin, Claim, DynamoStore, IdempotencyConfig, IdempotencyError, IdempotencyKey,
