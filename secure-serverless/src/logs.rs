@@ -81,7 +81,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use items::LogItem;
-use merge::ShardMerge;
+use merge::{Ask, ShardMerge};
 
 use crate::config::{ConfigError, Vars};
 use crate::cursor::{CursorError, CursorKey};
@@ -428,10 +428,19 @@ impl LogStore {
                 break;
             }
             let mut tasks = tokio::task::JoinSet::new();
-            for (shard, limit) in plan {
+            for Ask {
+                shard,
+                limit,
+                above: bound,
+            } in plan
+            {
                 let shard_range = match merge.frontier(shard) {
                     None => Some(range.clone()),
-                    Some(last) => below(&range, &last.sk),
+                    Some(last) => below(&range, last),
+                };
+                let shard_range = match (shard_range, bound) {
+                    (Some(r), Some(b)) => above(&r, &b),
+                    (r, _) => r,
                 };
                 let Some(shard_range) = shard_range else {
                     merge.record(shard, Vec::new(), false);
@@ -499,6 +508,30 @@ impl LogStore {
             next_cursor,
             read,
         })
+    }
+}
+
+/// `range` above `key`, exclusive (`None` when nothing is left). A key that
+/// is not an id leaves the range as it is: the query reads more, never less.
+fn above(range: &SortRange, key: &str) -> Option<SortRange> {
+    let Some(next) = Uuid::parse_str(key).ok().and_then(|id| id_successor(&id)) else {
+        return Some(range.clone());
+    };
+    match range {
+        SortRange::All => Some(SortRange::From(next)),
+        SortRange::From(lo) => Some(SortRange::From(lo.clone().max(next))),
+        SortRange::Below(hi) => {
+            // Strictly below `hi`: at most its predecessor.
+            let hi = Uuid::parse_str(hi).ok().and_then(|id| id_predecessor(&id));
+            match hi {
+                Some(hi) => (hi >= next).then_some(SortRange::Within(next, hi)),
+                None => Some(range.clone()),
+            }
+        }
+        SortRange::Within(lo, hi) => {
+            let lo = lo.clone().max(next);
+            (*hi >= lo).then(|| SortRange::Within(lo, hi.clone()))
+        }
     }
 }
 
@@ -677,6 +710,13 @@ fn id_ceiling(ms: u64) -> String {
 fn id_predecessor(id: &Uuid) -> Option<String> {
     id.as_u128()
         .checked_sub(1)
+        .map(|p| Uuid::from_u128(p).to_string())
+}
+
+/// The next id above `id` (`None` for the largest).
+fn id_successor(id: &Uuid) -> Option<String> {
+    id.as_u128()
+        .checked_add(1)
         .map(|p| Uuid::from_u128(p).to_string())
 }
 

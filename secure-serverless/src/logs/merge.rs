@@ -3,28 +3,43 @@
 //!
 //! Each shard is a newest-first sequence. The page is the `need` newest
 //! records of all shards together, and a record may be returned only when no
-//! unread record can be newer: for every shard that may still hold more, its
-//! last record read (its *frontier*) bounds what it has not returned yet, so
-//! records at or above the highest frontier are certain.
+//! unread record can be newer. Every shard asked has a *frontier*: every one
+//! of its records at or above it has been read (after a plain query, its last
+//! record read). For every shard that may still hold more, the frontier
+//! bounds what it has not returned yet, so records at or above the highest
+//! frontier are certain.
 //!
 //! Rounds:
 //! 1. every shard is asked for an even share, `ceil(need / shards)` (one
 //!    shard: `need`, so a page is one query);
-//! 2. while fewer than `need` records are certain, let `x` be the `need`-th
-//!    newest record read so far: a shard whose frontier is at or below `x`
-//!    cannot place an unread record in the page and is not asked again;
-//!    every other shard is asked for as many more as its share of what was
-//!    read above its frontier predicts it holds in the page (`k` of the `r`
-//!    records read at or above its frontier are its own: about `k * need / r`
-//!    of the page), at least one.
+//! 2. while fewer than `need` records are certain, let `c` be the `need`-th
+//!    newest record read so far (the *cut*): no unread record at or below it
+//!    can enter the page, so a shard whose frontier is at or below `c` is not
+//!    asked again, and every other shard is asked only for records strictly
+//!    between `c` and its frontier, at most as many as the records read in
+//!    `[c, frontier)` (each of its unread records can displace only one of
+//!    those). If the window runs out, the shard's frontier becomes `c`.
+//!    When fewer than `need` records have been read, a shard is asked for as
+//!    many as its share of what was read above its frontier predicts it
+//!    holds in the page (`k` of the `r` records read at or above its
+//!    frontier are its own: about `k * need / r`), at least one.
+//!
+//! Why a bounded round ends the page: let shard `i` have `d` records read in
+//! `[c, f)`. Exactly `need` records read are at or above `c`, so `need - d`
+//! are at or above `f`. If the shard returns its `d` records, all are above
+//! `c` and at or above its new frontier `f'`, so at least `need` records
+//! read are at or above `f'`: the new cut is at or above `f'` and the shard
+//! cannot place an unread record in the page. If the window runs out first,
+//! its frontier is `c`, at or below any later cut (the cut only rises as
+//! records are read). So after one bounded round every frontier of a shard
+//! that may hold more is at or below the cut, and `need` records are
+//! certain; only an answer cut short by DynamoDB's 1 MB limit asks again.
 //!
 //! Every round asks at least the shard whose frontier is the highest (it is
-//! above `x`, or the page would be certain), and that shard answers with at
-//! least one record or says it has no more, so the rounds end. Measured
+//! above the cut, or the page would be certain), and that shard answers with
+//! at least one record or says it has no more, so the rounds end. Measured
 //! (`make bench`, DynamoDB Local, 25-record pages over 8 shards): see the
-//! README's read-cost table. A lower bound shows what the first round costs:
-//! every shard must read one record past its part of the page, so an even
-//! share of 4 on a shard that holds 1 page record reads 2 more than needed.
+//! README's read-cost table.
 
 /// A record with its sort key (newest is largest).
 pub(super) trait Keyed {
@@ -45,6 +60,32 @@ enum State {
 struct Shard<T> {
     items: Vec<T>,
     state: State,
+    /// Every record above this key has been read (the window of a bounded
+    /// query ran out); lower than the last record read.
+    floor: Option<String>,
+    /// The lower bound of the query in flight, if it was bounded.
+    asked_above: Option<String>,
+}
+
+impl<T: Keyed> Shard<T> {
+    /// Every record of the shard at or above this key has been read.
+    fn frontier(&self) -> Option<&str> {
+        self.floor
+            .as_deref()
+            .or_else(|| self.items.last().map(Keyed::key))
+    }
+}
+
+/// One query of a round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Ask {
+    /// The shard to ask.
+    pub(super) shard: usize,
+    /// How many records at most.
+    pub(super) limit: u32,
+    /// Only records strictly above this key (none: down to the page's
+    /// range), always below the shard's frontier.
+    pub(super) above: Option<String>,
 }
 
 /// The planner: which shards to ask for how many, and the certain page.
@@ -66,6 +107,8 @@ impl<T: Keyed> ShardMerge<T> {
                 .map(|_| Shard {
                     items: Vec::new(),
                     state: State::Unasked,
+                    floor: None,
+                    asked_above: None,
                 })
                 .collect(),
             read: 0,
@@ -73,21 +116,36 @@ impl<T: Keyed> ShardMerge<T> {
         }
     }
 
-    /// The last record read from `shard`, below which the next query of it
-    /// starts (`None`: start from the top of the range).
-    pub(super) fn frontier(&self, shard: usize) -> Option<&T> {
-        self.shards.get(shard).and_then(|s| s.items.last())
+    /// The key below which the next query of `shard` starts (`None`: from
+    /// the top of the range).
+    pub(super) fn frontier(&self, shard: usize) -> Option<&str> {
+        self.shards.get(shard).and_then(Shard::frontier)
     }
 
-    /// One shard's answer: `items`, newest first, all below its frontier;
-    /// `more` when the store says the range may hold more below the last.
+    /// One shard's answer to its [`Ask`]: `items`, newest first, all below
+    /// its frontier (and above the ask's bound); `more` when the store says
+    /// the queried range may hold more below the last.
     pub(super) fn record(&mut self, shard: usize, items: Vec<T>, more: bool) {
         let Some(s) = self.shards.get_mut(shard) else {
             return;
         };
         self.read += items.len();
+        let got_any = !items.is_empty();
         s.items.extend(items);
-        s.state = if more { State::Open } else { State::Done };
+        let above = s.asked_above.take();
+        if more {
+            s.state = State::Open;
+            if got_any {
+                s.floor = None;
+            }
+        } else if let Some(bound) = above {
+            // The window above the bound ran out: the shard may hold more
+            // below it, none above.
+            s.state = State::Open;
+            s.floor = Some(bound);
+        } else {
+            s.state = State::Done;
+        }
     }
 
     /// Items read so far, over every round.
@@ -112,11 +170,11 @@ impl<T: Keyed> ShardMerge<T> {
         open.peek()?;
         let mut highest: Option<&str> = None;
         for s in open {
-            match s.items.last() {
+            match s.frontier() {
                 None => return Some(None),
-                Some(last) => {
-                    if highest.is_none_or(|h| last.key() > h) {
-                        highest = Some(last.key());
+                Some(f) => {
+                    if highest.is_none_or(|h| f > h) {
+                        highest = Some(f);
                     }
                 }
             }
@@ -135,21 +193,35 @@ impl<T: Keyed> ShardMerge<T> {
         keys
     }
 
-    /// The next round: `(shard, how many)` for each shard to ask, or
-    /// nothing when the page is certain.
-    pub(super) fn next_round(&mut self) -> Vec<(usize, u32)> {
+    /// The next round: an [`Ask`] for each shard to query, or nothing when
+    /// the page is certain.
+    pub(super) fn next_round(&mut self) -> Vec<Ask> {
         let plan = self.plan();
         if !plan.is_empty() {
             self.rounds += 1;
         }
+        for ask in &plan {
+            if let Some(s) = self.shards.get_mut(ask.shard) {
+                s.asked_above.clone_from(&ask.above);
+            }
+        }
         plan
     }
 
-    fn plan(&self) -> Vec<(usize, u32)> {
+    fn plan(&self) -> Vec<Ask> {
         let count = self.shards.len();
+        let share = Ask {
+            shard: 0,
+            limit: clamp_u32(self.need.div_ceil(count)),
+            above: None,
+        };
         if self.shards.iter().all(|s| s.state == State::Unasked) {
-            let share = self.need.div_ceil(count);
-            return (0..count).map(|i| (i, clamp_u32(share))).collect();
+            return (0..count)
+                .map(|shard| Ask {
+                    shard,
+                    ..share.clone()
+                })
+                .collect();
         }
         let threshold = match self.threshold() {
             None => return Vec::new(),
@@ -171,17 +243,30 @@ impl<T: Keyed> ShardMerge<T> {
             if s.state == State::Done {
                 continue;
             }
-            let Some(last) = s.items.last() else {
-                plan.push((i, clamp_u32(self.need.div_ceil(count))));
+            let Some(frontier) = s.frontier() else {
+                plan.push(Ask {
+                    shard: i,
+                    ..share.clone()
+                });
                 continue;
             };
-            if cut.is_some_and(|c| last.key() <= c) {
-                continue;
-            }
-            let own = s.items.len();
-            let above = keys.iter().take_while(|k| **k >= last.key()).count();
-            let predicted = (own * self.need).div_ceil(above.max(1));
-            plan.push((i, clamp_u32(predicted.saturating_sub(own).max(1))));
+            let limit = match cut {
+                Some(c) if frontier <= c => continue,
+                // Its unread records can displace only those read in
+                // [cut, frontier), at least the cut itself.
+                Some(c) => keys.iter().filter(|k| **k >= c && **k < frontier).count(),
+                None => {
+                    let own = s.items.len();
+                    let above = keys.iter().take_while(|k| **k >= frontier).count();
+                    let predicted = (own * self.need).div_ceil(above.max(1));
+                    predicted.saturating_sub(own)
+                }
+            };
+            plan.push(Ask {
+                shard: i,
+                limit: clamp_u32(limit.max(1)),
+                above: cut.map(str::to_owned),
+            });
         }
         plan
     }

@@ -25,6 +25,29 @@ fn ids_and_timestamps_agree_and_sort() {
 }
 
 #[test]
+fn a_window_between_two_ids_is_exclusive_at_both_ends() {
+    let id = |n: u128| Uuid::from_u128(n).to_string();
+    // Strictly above 5 and strictly below 9: 6 to 8.
+    let window = below(&SortRange::All, &id(9)).and_then(|r| above(&r, &id(5)));
+    assert_eq!(window, Some(SortRange::Within(id(6), id(8))));
+    assert_eq!(above(&SortRange::All, &id(5)), Some(SortRange::From(id(6))));
+    assert_eq!(
+        above(&SortRange::From(id(7)), &id(5)),
+        Some(SortRange::From(id(7)))
+    );
+    // Nothing strictly between neighbours, or above the largest id.
+    assert_eq!(above(&SortRange::Below(id(6)), &id(5)), None);
+    assert_eq!(above(&SortRange::Within(id(1), id(5)), &id(5)), None);
+    assert_eq!(
+        above(&SortRange::Within(id(1), id(9)), &id(5)),
+        Some(SortRange::Within(id(6), id(9)))
+    );
+    assert_eq!(above(&SortRange::All, &id(u128::MAX)), Some(SortRange::All));
+    // A key that is no id leaves the range whole (reads more, never less).
+    assert_eq!(above(&SortRange::All, "x"), Some(SortRange::All));
+}
+
+#[test]
 fn idempotency_keys() {
     assert!(IdempotencyKey::new("", "alice", b"").is_err());
     assert!(IdempotencyKey::new("a b", "alice", b"").is_err());

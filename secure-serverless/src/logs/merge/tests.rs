@@ -22,14 +22,14 @@ struct Store {
 }
 
 impl Store {
-    /// Up to `limit` keys of `shard` below `below` (and below `upper`, the
-    /// page's cursor), cut after `cut` when given; and whether the store
-    /// would return a LastEvaluatedKey.
+    /// Up to `limit` keys of `shard` below `below` and above `above` (and
+    /// below `upper`, the page's cursor), cut after `cut` when given; and
+    /// whether the store would return a LastEvaluatedKey.
     fn query(
         &self,
         shard: usize,
         upper: Option<&str>,
-        below: Option<&str>,
+        (below, above): (Option<&str>, Option<&str>),
         limit: u32,
         cut: Option<usize>,
     ) -> (Vec<Rec>, bool) {
@@ -38,6 +38,7 @@ impl Store {
             .iter()
             .filter(|k| upper.is_none_or(|u| k.as_str() < u))
             .filter(|k| below.is_none_or(|b| k.as_str() < b))
+            .filter(|k| above.is_none_or(|a| k.as_str() > a))
             .collect();
         let mut take = available.len().min(limit);
         let mut cut_short = false;
@@ -93,13 +94,16 @@ proptest! {
                     break;
                 }
                 prop_assert!(merge.rounds() <= need + shard_count + 1, "too many rounds");
-                for (shard, limit) in plan {
+                for Ask { shard, limit, above } in plan {
                     prop_assert!(limit >= 1);
-                    let below = merge.frontier(shard).map(|r| r.0.clone());
+                    let below = merge.frontier(shard).map(str::to_owned);
+                    if let (Some(a), Some(b)) = (&above, &below) {
+                        prop_assert!(a < b, "a bounded ask has a window");
+                    }
                     let (items, more) = store.query(
                         shard,
                         upper.as_deref(),
-                        below.as_deref(),
+                        (below.as_deref(), above.as_deref()),
                         limit,
                         *cut_at.next().unwrap(),
                     );
@@ -125,7 +129,14 @@ proptest! {
 #[test]
 fn one_shard_is_one_query_of_the_page_size() {
     let mut merge = ShardMerge::<Rec>::new(1, 25);
-    assert_eq!(merge.next_round(), [(0, 25)]);
+    assert_eq!(
+        merge.next_round(),
+        [Ask {
+            shard: 0,
+            limit: 25,
+            above: None
+        }]
+    );
     merge.record(
         0,
         (0..25).map(|i| Rec(format!("{:08}", 100 - i))).collect(),
@@ -142,6 +153,70 @@ fn the_first_round_is_an_even_share() {
     let mut merge = ShardMerge::<Rec>::new(8, 25);
     assert_eq!(
         merge.next_round(),
-        (0..8).map(|s| (s, 4)).collect::<Vec<_>>()
+        (0..8)
+            .map(|shard| Ask {
+                shard,
+                limit: 4,
+                above: None
+            })
+            .collect::<Vec<_>>()
     );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// With no answer cut short and a first round that reads a whole page,
+    /// the second round ends the page, reading only records above the cut.
+    #[test]
+    fn a_bounded_round_ends_the_page(
+        shard_count in 2usize..=8,
+        hot in 0.0f64..=1.0,
+        picks in prop::collection::vec((0.0f64..1.0, 0usize..8), 240..400),
+        need in 1usize..=30,
+    ) {
+        let mut shards = vec![Vec::new(); shard_count];
+        for (i, (p, s)) in picks.iter().enumerate() {
+            let shard = if *p < hot { 0 } else { s % shard_count };
+            shards[shard].push(format!("{i:08}"));
+        }
+        for s in &mut shards {
+            s.sort_unstable_by(|a, b| b.cmp(a));
+        }
+        let share = need.div_ceil(shard_count);
+        prop_assume!(shards.iter().all(|s| s.len() >= share));
+        let store = Store { shards };
+        let mut expected: Vec<String> = store.shards.iter().flatten().cloned().collect();
+        expected.sort_unstable_by(|a, b| b.cmp(a));
+        expected.truncate(need);
+
+        let mut merge = ShardMerge::<Rec>::new(shard_count, need);
+        let mut cut: Option<String> = None;
+        loop {
+            let plan = merge.next_round();
+            if plan.is_empty() {
+                break;
+            }
+            for Ask { shard, limit, above } in plan {
+                if merge.rounds() > 1 {
+                    prop_assert!(above.is_some(), "later rounds are bounded");
+                    cut.clone_from(&above);
+                }
+                let below = merge.frontier(shard).map(str::to_owned);
+                let (items, more) =
+                    store.query(shard, None, (below.as_deref(), above.as_deref()), limit, None);
+                merge.record(shard, items, more);
+            }
+        }
+        prop_assert!(merge.rounds() <= 2);
+        let read = merge.items_read();
+        let (page, _) = merge.finish();
+        let page: Vec<String> = page.into_iter().map(|r| r.0).collect();
+        prop_assert_eq!(&page, &expected);
+        // The first round's reads, then only records above the first cut.
+        if let Some(c) = cut {
+            let above_cut = store.shards.iter().flatten().filter(|k| **k > c).count();
+            prop_assert!(read <= share * shard_count + above_cut);
+        }
+    }
 }
