@@ -197,12 +197,29 @@ if cold:
                   f"{h.get('p50_us', float('nan')):,.1f} µs | {rss:.1f} MiB | {size} |")
     for tg in cold.get("targets", []):
         judge("#9 " + tg["what"], tg["met"], tg["measured"])
+    # What DynamoDB Local alone takes for the calls each function makes
+    # (benches/coldstart/floor.py): the floor under its warm p50.
+    fl = cold.get("dynamodb_local_floor")
+    if fl:
+        print()
+        print(f"DynamoDB Local alone (raw HTTP from Python, no SDK, medians of {fl['calls']}): one create-only "
+              f"PutItem {fl['put_p50_us']:,.0f} µs; one Query {fl['query_p50_us']:,.0f} µs; "
+              f"{fl['shards']} Queries one after another {fl['queries_serial_p50_us']:,.0f} µs, "
+              f"at once {fl['queries_parallel_p50_us']:,.0f} µs.")
+    floors = {
+        "writer": fl and ("one PutItem", fl["put_p50_us"]),
+        "reader": fl and (f"{fl['shards']} Queries", min(fl["queries_serial_p50_us"], fl["queries_parallel_p50_us"])),
+    }
     for name, share in [("reader", 2), ("writer", 3)]:
         r, p = f.get(f"{name}/rust"), f.get(f"{name}/python")
         if r and p:
             ratio = r["warm"]["p50_us"] / p["warm"]["p50_us"]
-            judge(f"#20 {name} warm p50 ≤ 1/{share} of the seed's", ratio <= 1 / share,
-                  f"{r['warm']['p50_us']:,.0f} vs {p['warm']['p50_us']:,.0f} µs: {ratio:.2f}")
+            detail = f"{r['warm']['p50_us']:,.0f} vs {p['warm']['p50_us']:,.0f} µs: {ratio:.2f}"
+            if floors[name]:
+                what, us = floors[name]
+                detail += (f" (target {p['warm']['p50_us'] / share:,.0f} µs; DynamoDB Local alone, "
+                           f"{what}: {us:,.0f} µs)")
+            judge(f"#20 {name} warm p50 ≤ 1/{share} of the seed's", ratio <= 1 / share, detail)
     for name in ["writer", "reader"]:
         r = f.get(f"{name}/rust")
         ms = r["cold"]["median_ms"] if r else None

@@ -48,6 +48,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import floor
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 ORIGIN_SECRET = "local-origin-secret-current"  # the value in examples/authorizer/events/allow.json
@@ -865,6 +867,11 @@ def main() -> int:
             w, h = r["warm"], r["handler_only"]
             hs = f"  handler p50 {h['p50_us']:8.1f} us" if h else ""
             print(f"  {label:<18} warm p50 {w['p50_us']:8.0f} us  p99 {w['p99_us']:8.0f} us{hs}", file=sys.stderr)
+
+        if full:
+            print("harness: DynamoDB Local's own round trips (no SDK)", file=sys.stderr)
+            res["dynamodb_local_floor"] = floor.measure(os.environ["AWS_ENDPOINT_URL_DYNAMODB"], RUST_WRITES, RUST_READS)
+            print(f"  {res['dynamodb_local_floor']}", file=sys.stderr)
 
         for fn in fns:
             r = res["functions"][fn.label]
