@@ -41,8 +41,9 @@
 //! merges them newest first and keeps only what is certain (a shard that may
 //! hold more, because it returned what it was asked or was cut short by
 //! DynamoDB's 1 MB page limit, bounds what may still come from it); then asks
-//! again only the shards that may still hold records of the page, each for
-//! about its share, so a page reads about as many items as it returns
+//! again only the shards that may still hold records of the page, each only
+//! for the records between the page's cut and what it already returned, so a
+//! page reads about as many items as it returns, in two rounds
 //! ([`LogPage::read`]). With one shard a page is one Query. Every record is
 //! returned exactly once across pages, however the 1 MB boundaries fall. The cursor is sealed with
 //! [`crate::cursor`] (so it expires, and survives one key rotation) and bound
