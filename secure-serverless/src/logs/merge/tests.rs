@@ -22,6 +22,20 @@ struct Store {
 }
 
 impl Store {
+    /// Unique, fixed-width keys; record `i` goes to shard 0 when its draw
+    /// `p` is below `hot`, else to shard `s % shard_count`.
+    fn skewed(shard_count: usize, hot: f64, picks: &[(f64, usize)]) -> Self {
+        let mut shards = vec![Vec::new(); shard_count];
+        for (i, (p, s)) in picks.iter().enumerate() {
+            let shard = if *p < hot { 0 } else { s % shard_count };
+            shards[shard].push(format!("{i:08}"));
+        }
+        for s in &mut shards {
+            s.sort_unstable_by(|a, b| b.cmp(a));
+        }
+        Store { shards }
+    }
+
     /// Up to `limit` keys of `shard` below `below` and above `above` (and
     /// below `upper`, the page's cursor), cut after `cut` when given; and
     /// whether the store would return a LastEvaluatedKey.
@@ -69,17 +83,7 @@ proptest! {
         need in 1usize..=30,
         cuts in prop::collection::vec(prop::option::weighted(0.2, 1usize..4), 64),
     ) {
-        // Unique, fixed-width keys; record i goes to shard 0 with
-        // probability `hot`, else to a uniform shard.
-        let mut shards = vec![Vec::new(); shard_count];
-        for (i, (p, s)) in picks.iter().enumerate() {
-            let shard = if *p < hot { 0 } else { s % shard_count };
-            shards[shard].push(format!("{i:08}"));
-        }
-        for s in &mut shards {
-            s.sort_unstable_by(|a, b| b.cmp(a));
-        }
-        let store = Store { shards };
+        let store = Store::skewed(shard_count, hot, &picks);
         let mut expected: Vec<String> = store.shards.iter().flatten().cloned().collect();
         expected.sort_unstable_by(|a, b| b.cmp(a));
 
@@ -124,6 +128,52 @@ proptest! {
         }
         prop_assert_eq!(seen, expected);
     }
+
+    /// With no answer cut short and a first round that reads a whole page,
+    /// the second round ends the page, reading only records above the cut.
+    #[test]
+    fn a_bounded_round_ends_the_page(
+        shard_count in 2usize..=8,
+        hot in 0.0f64..=1.0,
+        picks in prop::collection::vec((0.0f64..1.0, 0usize..8), 240..400),
+        need in 1usize..=30,
+    ) {
+        let store = Store::skewed(shard_count, hot, &picks);
+        let share = need.div_ceil(shard_count);
+        prop_assume!(store.shards.iter().all(|s| s.len() >= share));
+        let mut expected: Vec<String> = store.shards.iter().flatten().cloned().collect();
+        expected.sort_unstable_by(|a, b| b.cmp(a));
+        expected.truncate(need);
+
+        let mut merge = ShardMerge::<Rec>::new(shard_count, need);
+        let mut cut: Option<String> = None;
+        loop {
+            let plan = merge.next_round();
+            if plan.is_empty() {
+                break;
+            }
+            for Ask { shard, limit, above } in plan {
+                if merge.rounds() > 1 {
+                    prop_assert!(above.is_some(), "later rounds are bounded");
+                    cut.clone_from(&above);
+                }
+                let below = merge.frontier(shard).map(str::to_owned);
+                let (items, more) =
+                    store.query(shard, None, (below.as_deref(), above.as_deref()), limit, None);
+                merge.record(shard, items, more);
+            }
+        }
+        prop_assert!(merge.rounds() <= 2);
+        let read = merge.items_read();
+        let (page, _) = merge.finish();
+        let page: Vec<String> = page.into_iter().map(|r| r.0).collect();
+        prop_assert_eq!(&page, &expected);
+        // The first round's reads, then only records above the first cut.
+        if let Some(c) = cut {
+            let above_cut = store.shards.iter().flatten().filter(|k| **k > c).count();
+            prop_assert!(read <= share * shard_count + above_cut);
+        }
+    }
 }
 
 #[test]
@@ -161,62 +211,4 @@ fn the_first_round_is_an_even_share() {
             })
             .collect::<Vec<_>>()
     );
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
-    /// With no answer cut short and a first round that reads a whole page,
-    /// the second round ends the page, reading only records above the cut.
-    #[test]
-    fn a_bounded_round_ends_the_page(
-        shard_count in 2usize..=8,
-        hot in 0.0f64..=1.0,
-        picks in prop::collection::vec((0.0f64..1.0, 0usize..8), 240..400),
-        need in 1usize..=30,
-    ) {
-        let mut shards = vec![Vec::new(); shard_count];
-        for (i, (p, s)) in picks.iter().enumerate() {
-            let shard = if *p < hot { 0 } else { s % shard_count };
-            shards[shard].push(format!("{i:08}"));
-        }
-        for s in &mut shards {
-            s.sort_unstable_by(|a, b| b.cmp(a));
-        }
-        let share = need.div_ceil(shard_count);
-        prop_assume!(shards.iter().all(|s| s.len() >= share));
-        let store = Store { shards };
-        let mut expected: Vec<String> = store.shards.iter().flatten().cloned().collect();
-        expected.sort_unstable_by(|a, b| b.cmp(a));
-        expected.truncate(need);
-
-        let mut merge = ShardMerge::<Rec>::new(shard_count, need);
-        let mut cut: Option<String> = None;
-        loop {
-            let plan = merge.next_round();
-            if plan.is_empty() {
-                break;
-            }
-            for Ask { shard, limit, above } in plan {
-                if merge.rounds() > 1 {
-                    prop_assert!(above.is_some(), "later rounds are bounded");
-                    cut.clone_from(&above);
-                }
-                let below = merge.frontier(shard).map(str::to_owned);
-                let (items, more) =
-                    store.query(shard, None, (below.as_deref(), above.as_deref()), limit, None);
-                merge.record(shard, items, more);
-            }
-        }
-        prop_assert!(merge.rounds() <= 2);
-        let read = merge.items_read();
-        let (page, _) = merge.finish();
-        let page: Vec<String> = page.into_iter().map(|r| r.0).collect();
-        prop_assert_eq!(&page, &expected);
-        // The first round's reads, then only records above the first cut.
-        if let Some(c) = cut {
-            let above_cut = store.shards.iter().flatten().filter(|k| **k > c).count();
-            prop_assert!(read <= share * shard_count + above_cut);
-        }
-    }
 }
