@@ -82,7 +82,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use items::LogItem;
-use merge::{Ask, ShardMerge};
+use merge::ShardMerge;
 
 use crate::config::{ConfigError, Vars};
 use crate::cursor::{CursorError, CursorKey};
@@ -429,22 +429,18 @@ impl LogStore {
                 break;
             }
             let mut tasks = tokio::task::JoinSet::new();
-            for Ask {
-                shard,
-                limit,
-                above: bound,
-            } in plan
-            {
+            for ask in plan {
+                let shard = ask.shard;
                 let shard_range = match merge.frontier(shard) {
                     None => Some(range.clone()),
                     Some(last) => below(&range, last),
                 };
-                let shard_range = match (shard_range, bound) {
-                    (Some(r), Some(b)) => above(&r, &b),
+                let shard_range = match (shard_range, &ask.above) {
+                    (Some(r), Some(b)) => above(&r, b),
                     (r, _) => r,
                 };
                 let Some(shard_range) = shard_range else {
-                    merge.record(shard, Vec::new(), false);
+                    merge.record(&ask, Vec::new(), false);
                     continue;
                 };
                 let (index, partition) = match &q.log_type {
@@ -456,17 +452,17 @@ impl LogStore {
                     partition,
                     range: shard_range,
                     newest_first: true,
-                    limit,
+                    limit: ask.limit,
                     cursor: None,
                 };
                 let (repo, cursors) = (self.repo.clone(), cursors.clone());
-                tasks.spawn(async move { (shard, repo.query::<LogItem>(&query, &cursors).await) });
+                tasks.spawn(async move { (ask, repo.query::<LogItem>(&query, &cursors).await) });
             }
             while let Some(joined) = tasks.join_next().await {
-                let (shard, page) = joined.map_err(|e| RepoError::Other(Box::new(e)))?;
+                let (ask, page) = joined.map_err(|e| RepoError::Other(Box::new(e)))?;
                 let page = page?;
                 capacity_units += page.capacity_units.unwrap_or(0.0);
-                merge.record(shard, page.items, page.cursor.is_some());
+                merge.record(&ask, page.items, page.cursor.is_some());
             }
         }
         let read = ReadCost {

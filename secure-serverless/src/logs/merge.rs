@@ -63,8 +63,6 @@ struct Shard<T> {
     /// Every record above this key has been read (the window of a bounded
     /// query ran out); lower than the last record read.
     floor: Option<String>,
-    /// The lower bound of the query in flight, if it was bounded.
-    asked_above: Option<String>,
 }
 
 impl<T: Keyed> Shard<T> {
@@ -108,7 +106,6 @@ impl<T: Keyed> ShardMerge<T> {
                     items: Vec::new(),
                     state: State::Unasked,
                     floor: None,
-                    asked_above: None,
                 })
                 .collect(),
             read: 0,
@@ -122,27 +119,26 @@ impl<T: Keyed> ShardMerge<T> {
         self.shards.get(shard).and_then(Shard::frontier)
     }
 
-    /// One shard's answer to its [`Ask`]: `items`, newest first, all below
-    /// its frontier (and above the ask's bound); `more` when the store says
-    /// the queried range may hold more below the last.
-    pub(super) fn record(&mut self, shard: usize, items: Vec<T>, more: bool) {
-        let Some(s) = self.shards.get_mut(shard) else {
+    /// The answer to `ask`: `items`, newest first, all below the shard's
+    /// frontier (and above the ask's bound); `more` when the store says the
+    /// queried range may hold more below the last.
+    pub(super) fn record(&mut self, ask: &Ask, items: Vec<T>, more: bool) {
+        let Some(s) = self.shards.get_mut(ask.shard) else {
             return;
         };
         self.read += items.len();
         let got_any = !items.is_empty();
         s.items.extend(items);
-        let above = s.asked_above.take();
         if more {
             s.state = State::Open;
             if got_any {
                 s.floor = None;
             }
-        } else if let Some(bound) = above {
+        } else if let Some(bound) = &ask.above {
             // The window above the bound ran out: the shard may hold more
             // below it, none above.
             s.state = State::Open;
-            s.floor = Some(bound);
+            s.floor = Some(bound.clone());
         } else {
             s.state = State::Done;
         }
@@ -199,11 +195,6 @@ impl<T: Keyed> ShardMerge<T> {
         let plan = self.plan();
         if !plan.is_empty() {
             self.rounds += 1;
-        }
-        for ask in &plan {
-            if let Some(s) = self.shards.get_mut(ask.shard) {
-                s.asked_above.clone_from(&ask.above);
-            }
         }
         plan
     }

@@ -98,10 +98,11 @@ proptest! {
                     break;
                 }
                 prop_assert!(merge.rounds() <= need + shard_count + 1, "too many rounds");
-                for Ask { shard, limit, above } in plan {
+                for ask in plan {
+                    let Ask { shard, limit, ref above } = ask;
                     prop_assert!(limit >= 1);
                     let below = merge.frontier(shard).map(str::to_owned);
-                    if let (Some(a), Some(b)) = (&above, &below) {
+                    if let (Some(a), Some(b)) = (above, &below) {
                         prop_assert!(a < b, "a bounded ask has a window");
                     }
                     let (items, more) = store.query(
@@ -111,7 +112,7 @@ proptest! {
                         limit,
                         *cut_at.next().unwrap(),
                     );
-                    merge.record(shard, items, more);
+                    merge.record(&ask, items, more);
                 }
             }
             let (page, more) = merge.finish();
@@ -152,15 +153,16 @@ proptest! {
             if plan.is_empty() {
                 break;
             }
-            for Ask { shard, limit, above } in plan {
+            for ask in plan {
+                let Ask { shard, limit, ref above } = ask;
                 if merge.rounds() > 1 {
                     prop_assert!(above.is_some(), "later rounds are bounded");
-                    cut.clone_from(&above);
+                    cut.clone_from(above);
                 }
                 let below = merge.frontier(shard).map(str::to_owned);
                 let (items, more) =
                     store.query(shard, None, (below.as_deref(), above.as_deref()), limit, None);
-                merge.record(shard, items, more);
+                merge.record(&ask, items, more);
             }
         }
         prop_assert!(merge.rounds() <= 2);
@@ -179,8 +181,9 @@ proptest! {
 #[test]
 fn one_shard_is_one_query_of_the_page_size() {
     let mut merge = ShardMerge::<Rec>::new(1, 25);
+    let plan = merge.next_round();
     assert_eq!(
-        merge.next_round(),
+        plan,
         [Ask {
             shard: 0,
             limit: 25,
@@ -188,7 +191,7 @@ fn one_shard_is_one_query_of_the_page_size() {
         }]
     );
     merge.record(
-        0,
+        &plan[0],
         (0..25).map(|i| Rec(format!("{:08}", 100 - i))).collect(),
         true,
     );
